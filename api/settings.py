@@ -1,0 +1,46 @@
+"""Service configuration, read from the environment with the ``BUKTI_`` prefix.
+
+Nothing here is global: the application factory and every command build a
+:class:`Settings` and pass it on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All knobs of a Bukti deployment; defaults make ``make run`` work with none set."""
+
+    model_config = SettingsConfigDict(env_prefix="BUKTI_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Keys, SQLite file, exports.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; defaults to a SQLite file in the data directory.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL printed in receipt QR codes."
+    )
+    origin: str = Field(default="bekasikab.go.id/bukti", description="Checkpoint origin line.")
+    deposit_deadline_working_days: int = Field(default=1, ge=0, le=30)
+    key_passphrase: str | None = Field(
+        default=None, description="Passphrase sealing private key files at rest (optional)."
+    )
+    batch_max: int = Field(default=512, ge=1, description="Most appends in one group commit.")
+    rate_limit_per_minute: int = Field(default=120, ge=1)
+    session_timeout_minutes: int = Field(default=30, ge=1)
+    tile_prefix: str = Field(default="", description="Optional prefix for the C2SP endpoints.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bukti.sqlite3').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
