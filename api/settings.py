@@ -34,6 +34,23 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=120, ge=1)
     session_timeout_minutes: int = Field(default=30, ge=1)
     tile_prefix: str = Field(default="", description="Optional prefix for the C2SP endpoints.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins after which a user name is locked."
+    )
+    login_lock_minutes: int = Field(default=15, ge=1, description="How long a lock lasts.")
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the client address from X-Forwarded-For (only behind a trusted proxy).",
+    )
+    demo: bool = Field(
+        default=True, description="`bukti init` adds the demo offices, counters and staff."
+    )
+    demo_file: Path | None = Field(
+        default=None, description="Demo data file; defaults to the one shipped in api/data."
+    )
+    log_key_name: str | None = Field(
+        default=None, description="Name of the log key in checkpoints; defaults to the origin."
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -44,3 +61,19 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def trust_list_path(self) -> Path:
+        """The trust list file written by ``bukti init`` and ``bukti keys``."""
+        return self.data_dir / "keys.json"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies carry ``Secure`` when the public URL is https."""
+        return self.public_url.lower().startswith("https://")
+
+    @property
+    def normalized_tile_prefix(self) -> str:
+        """``tile_prefix`` as ``""`` or ``/something`` (no trailing slash)."""
+        prefix = self.tile_prefix.strip().strip("/")
+        return f"/{prefix}" if prefix else ""

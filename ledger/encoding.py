@@ -206,7 +206,9 @@ def decode_entry(data: bytes) -> Entry:
     if prev.hex() != prev_hex:
         raise EncodingError("prev must be lowercase hex")
     _validate_fields(value["seq"], value["kind"], value["at"], prev, value["body"])
-    return Entry(seq=value["seq"], kind=value["kind"], at=value["at"], prev=prev, body=value["body"])
+    return Entry(
+        seq=value["seq"], kind=value["kind"], at=value["at"], prev=prev, body=value["body"]
+    )
 
 
 def _validate_fields(seq: Any, kind: Any, at: Any, prev: Any, body: Any) -> None:

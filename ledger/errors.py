@@ -77,9 +77,11 @@ class TileError(LedgerError):
 class ChainError(LedgerError):
     """The log is broken at a given sequence number.
 
-    ``seq`` is the first entry found bad; ``kind`` classifies the break
-    (``changed``, ``missing``, ``inserted``, ``reordered``, ``truncated``,
-    ``bad_link``, ``non_canonical``, ``root_mismatch``, …).
+    ``seq`` is the first entry found bad; ``kind`` classifies the break, one of
+    :class:`ledger.verify.BreakKind`: ``non_canonical``, ``changed``, ``missing``,
+    ``inserted``, ``reordered``, ``misnumbered``, ``truncated``, ``root_mismatch``,
+    ``bad_signature``, ``unknown_key``, ``bad_checkpoint``; ``detail`` says what was
+    expected and what was found.
     """
 
     def __init__(self, seq: int, kind: str, message: str) -> None:

@@ -268,6 +268,10 @@ def verify_consistency(
     """RFC 9162 §2.1.4.2: raise :class:`ConsistencyProofError` unless the proof holds."""
     if size1 < 0 or size2 < size1:
         raise ConsistencyProofError(f"size {size1} cannot precede size {size2}")
+    if size1 == 0:
+        # A proof from the empty tree proves nothing, even to an empty tree; refuse it
+        # rather than accept anything.
+        raise ConsistencyProofError("no consistency proof from an empty tree")
     if size1 == size2:
         # Equal trees: the proof is empty and the roots are the same bytes.
         if proof:
@@ -279,9 +283,6 @@ def verify_consistency(
     _check_hash(root2, "second root", ConsistencyProofError)
     for i, p in enumerate(proof):
         _check_hash(p, f"proof[{i}]", ConsistencyProofError)
-    if size1 == 0:
-        # A proof from the empty tree proves nothing; refuse it rather than accept anything.
-        raise ConsistencyProofError("no consistency proof from an empty tree")
     if not proof:
         raise ConsistencyProofError("proof is empty")
     path = list(proof)

@@ -1,0 +1,152 @@
+"""The FastAPI application factory. Nothing is built at import time.
+
+``create_app(settings)`` wires the service container, the routers, the problem handlers
+and the observability middleware; uvicorn runs ``api.app:app_from_env`` with
+``factory=True`` (``bukti serve``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.errors import ServiceError
+from api.observability import ObservabilityMiddleware
+from api.problems import PROBLEM_MEDIA_TYPE, Problem, problem_for, validation_problem
+from api.routes import admin, auth, counter, inspector, ops, public, tlog
+from api.services.container import build_services
+from api.settings import Settings
+from ledger.errors import LedgerError
+from receipts.errors import ReceiptsError
+
+__all__ = ["app_from_env", "create_app"]
+
+DESCRIPTION = """
+Bukti — the fee-transparency ledger of Kabupaten Bekasi.
+
+Every fee a counter collects is checked against the official *retribusi* schedule,
+written to an append-only, publicly verifiable log, and receipted with a signed QR code.
+Errors are RFC 9457 `application/problem+json` with `detail` in Bahasa Indonesia and
+`detail_en` in English; every problem `type` is listed in `docs/api.md`.
+
+Staff authenticate with `Authorization: Bearer <token>` (from `/api/v1/auth/login` or
+`bukti users token`) or the session cookie set at login.
+"""
+
+
+def _problem_response(problem: Problem, request: Request) -> Response:
+    body = json.dumps(problem.body(request.url.path), ensure_ascii=False).encode("utf-8")
+    return Response(
+        body,
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(problem.headers),
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    return _problem_response(problem_for(exc), request)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: list[dict[str, Any]] = []
+    for error in exc.errors():
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(location) or str(error.get("loc", ("request",))[0])
+        errors.append(
+            {
+                "field": field,
+                "detail": f"Isian {field} tidak valid.",
+                "detail_en": str(error.get("msg", "invalid")),
+            }
+        )
+    return _problem_response(validation_problem(errors), request)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "invalid-request")
+    if slug == "not-found":
+        problem = Problem(slug, "Alamat tidak ditemukan.", f"no route for {request.url.path}")
+    elif slug == "method-not-allowed":
+        problem = Problem(
+            slug,
+            f"Metode {request.method} tidak didukung di alamat ini.",
+            f"expected another HTTP method for {request.url.path}, found {request.method}",
+        )
+    else:
+        problem = Problem(slug, "Permintaan tidak valid.", str(exc.detail))
+    response = _problem_response(problem, request)
+    if exc.status_code == 405 and exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) -> FastAPI:
+    """A new application with its own service container (engine, log store, keys, caches)."""
+    services = build_services(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="Bukti",
+        version="1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "public", "description": "No login; rate-limited per client address."},
+            {"name": "transparency log", "description": "C2SP tlog-tiles read endpoints."},
+            {"name": "counter", "description": "Counter, supervisor and treasurer operations."},
+            {"name": "inspectorate", "description": "Audits and exports (inspector)."},
+            {"name": "administration", "description": "Accounts, offices, schedules (admin)."},
+            {"name": "auth", "description": "Login, logout, current user."},
+            {"name": "operations", "description": "Health and metrics."},
+        ],
+    )
+    app.state.services = services
+    for error_class in (ServiceError, LedgerError, ReceiptsError):
+        app.add_exception_handler(error_class, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    app.include_router(ops.router)
+    app.include_router(auth.router)
+    app.include_router(counter.router)
+    app.include_router(public.router)
+    app.include_router(public.well_known)
+    app.include_router(admin.router)
+    app.include_router(inspector.router)
+    app.include_router(tlog.build_router(settings.normalized_tile_prefix))
+    _include_pages(app)
+    app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
+    return app
+
+
+def _include_pages(app: FastAPI) -> None:
+    """The server-rendered pages (``api.web``), when that package provides a router."""
+    try:
+        web = importlib.import_module("api.web")
+    except ImportError:
+        return
+    router = getattr(web, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def app_from_env() -> FastAPI:
+    """The application configured from ``BUKTI_`` environment variables (uvicorn factory)."""
+    return create_app(Settings())

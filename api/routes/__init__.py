@@ -1,0 +1,1 @@
+"""HTTP routers of the Bukti API, one module per audience."""

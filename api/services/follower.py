@@ -1,0 +1,68 @@
+"""Keeps this process's view of the configuration up to date with the log.
+
+Other processes (a second server, ``bukti schedule publish``, ``bukti keys rotate``) append
+to the same log, so before each use :meth:`ConfigFollower.current` asks the database for
+configuration entries past the ones already folded — one indexed range query when there
+are none — and folds them into the :class:`~api.services.config_state.ConfigState`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, exc
+
+from api.services.config_state import CONFIG_KINDS, ConfigState
+from api.store.log_index import seqs_of_kinds
+from ledger.schedule.history import ScheduleHistory
+from ledger.storage import LogStore
+from ledger.storage.engine import storage_error
+
+__all__ = ["ConfigFollower", "ConfigSnapshot"]
+
+
+class ConfigSnapshot:
+    """A consistent configuration plus its schedule history (built once per change)."""
+
+    __slots__ = ("history", "log_size", "state")
+
+    def __init__(self, state: ConfigState, history: ScheduleHistory, log_size: int) -> None:
+        self.state = state
+        self.history = history
+        self.log_size = log_size
+
+
+class ConfigFollower:
+    """Folds configuration entries as they appear; thread-safe."""
+
+    def __init__(self, engine: Engine, store: LogStore) -> None:
+        self._engine = engine
+        self._store = store
+        self._lock = threading.Lock()
+        self._snapshot = ConfigSnapshot(ConfigState(), ScheduleHistory(), 0)
+        self._scanned = 0  # entries below this seq were looked at
+
+    def current(self) -> ConfigSnapshot:
+        """The configuration as of the log's current size."""
+        with self._lock:
+            try:
+                with self._engine.connect() as conn:
+                    seqs, size = seqs_of_kinds(conn, self._scanned, CONFIG_KINDS)
+            except exc.SQLAlchemyError as error:
+                raise storage_error(error, "reading configuration entries") from error
+            snapshot = self._snapshot
+            if seqs:
+                state = snapshot.state
+                for seq in seqs:
+                    entry = self._store.entry(seq).decode()
+                    state = state.apply(entry)
+                changed_schedule = len(state.schedule_entries) != len(
+                    snapshot.state.schedule_entries
+                )
+                history = state.schedule_history() if changed_schedule else snapshot.history
+                snapshot = ConfigSnapshot(state, history, size)
+            else:
+                snapshot = ConfigSnapshot(snapshot.state, snapshot.history, size)
+            self._snapshot = snapshot
+            self._scanned = size
+            return snapshot

@@ -1,0 +1,29 @@
+"""Read-only look-ups on the ledger's tables that the log store does not offer.
+
+Only reads; every write to the log goes through :class:`ledger.storage.LogStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from ledger.storage.models import EntryRow, LogHeadRow
+
+__all__ = ["seqs_of_kinds"]
+
+
+def seqs_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[list[int], int]:
+    """Sequence numbers ``>= start`` of entries of ``kinds``, and the log size they cover."""
+    size = conn.execute(select(LogHeadRow.size).where(LogHeadRow.id == 1)).scalar_one()
+    seqs = (
+        conn.execute(
+            select(EntryRow.seq)
+            .where(EntryRow.seq >= start, EntryRow.seq < size, EntryRow.kind.in_(list(kinds)))
+            .order_by(EntryRow.seq)
+        )
+        .scalars()
+        .all()
+    )
+    return list(seqs), int(size)

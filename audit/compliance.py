@@ -1,0 +1,546 @@
+"""The business rules, checked entry by entry against what the log itself establishes.
+
+:class:`ComplianceChecker` replays every decoded entry in log order and keeps only what
+later rules need (:mod:`audit.registry`, :mod:`audit.reconciliation`,
+:mod:`audit.patterns`). The rules (DESIGN §2 and §5, ``docs/audit-report.md``):
+
+- ``schedule.published`` — the document matches its commitment and is not retroactive
+  (:meth:`ledger.schedule.ScheduleHistory.check_publish`);
+- ``receipt.issued`` — re-checked with :func:`ledger.schedule.check` against the version
+  in force at the entry's time: a free service charged, an overcharge accepted, an
+  undercharge without a waiver, a wrong official fee or version; every waiver is listed;
+- ``charge.rejected`` — the recorded verdict is what the schedule gives
+  (:func:`ledger.schedule.recheck_rejection`); attempts on free services are listed;
+- ``receipt.voided`` — names an earlier receipt of the same office by number, is approved
+  by a user the log registered as a supervisor, and is the only void of that receipt;
+- ``day.closed`` and ``deposit.recorded`` — see :mod:`audit.reconciliation`;
+- ``complaint.filed`` — linked to a receipt in the log; a claim of paying more than the
+  receipt says is listed; complaints never resolved are listed at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from audit.calendar import OfficeHours
+from audit.findings import Finding, FindingSink
+from audit.options import PatternThresholds
+from audit.patterns import PatternTables, Patterns
+from audit.reconciliation import DayBook, ReconciliationRow
+from audit.registry import ReceiptIndex, Registry, User, number_crc
+from ledger.schedule import (
+    Charge,
+    PublishedVersion,
+    ScheduleHistory,
+    ScheduleVersion,
+    VerdictCode,
+    check,
+    publication_from_body,
+    recheck_rejection,
+    verdict_from_rejection_body,
+)
+from ledger.schedule.errors import (
+    InvalidChargeError,
+    MissingDocumentError,
+    NoScheduleInForce,
+    PublicationError,
+    PublishRefusedError,
+    RejectionRecordError,
+    RetroactiveScheduleError,
+    VerdictMismatchError,
+)
+
+__all__ = ["ComplianceChecker", "ComplianceTables", "DocumentLookup"]
+
+#: Fetches a schedule document committed only by its SHA-256 (``None`` if unavailable).
+DocumentLookup = Callable[[str], bytes | None]
+
+_CACHE_LIMIT: Final = 100_000
+_RESOLVED: Final = frozenset({"resolved", "rejected"})
+
+
+class _Malformed(Exception):
+    """Internal: a body lacks a field a rule needs."""
+
+
+def _text(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if type(value) is not str:
+        raise _Malformed(f"{key!r} must be text, found {value!r}")
+    return value
+
+
+def _int(body: Mapping[str, Any], key: str) -> int:
+    value = body.get(key)
+    if type(value) is not int:
+        raise _Malformed(f"{key!r} must be an integer, found {value!r}")
+    return value
+
+
+class ComplianceTables:
+    """What the compliance pass leaves for the reports."""
+
+    def __init__(
+        self,
+        reconciliation: list[ReconciliationRow],
+        days: DayBook,
+        patterns: PatternTables,
+        registry: Registry,
+    ) -> None:
+        self.reconciliation = reconciliation
+        self.days = days
+        self.patterns = patterns
+        self.registry = registry
+
+
+class ComplianceChecker:
+    """Replays decoded entries and reports what breaks the rules."""
+
+    def __init__(
+        self,
+        sink: FindingSink,
+        *,
+        deadline_days: int,
+        hours: OfficeHours,
+        thresholds: PatternThresholds,
+        documents: DocumentLookup,
+    ) -> None:
+        self._sink = sink
+        self._documents = documents
+        self.registry = Registry()
+        self.receipts = ReceiptIndex()
+        self.days = DayBook(self.registry, sink, deadline_days)
+        self.patterns = Patterns(self.registry, sink, thresholds, hours)
+        self.history = ScheduleHistory()
+        self._verdicts: dict[tuple[Any, ...], tuple[VerdictCode, int | None, str | None]] = {}
+        self._complaints: dict[str, tuple[int, str]] = {}  # tracking no -> (seq, status)
+        self._last_at: int | None = None
+        self._handlers: dict[str, Callable[[int, int, dict[str, Any]], None]] = {
+            "receipt.issued": self._receipt,
+            "charge.rejected": self._rejection,
+            "receipt.voided": self._void,
+            "day.closed": self._closing,
+            "deposit.recorded": self._deposit,
+            "complaint.filed": self._complaint,
+            "complaint.updated": self._complaint_update,
+            "schedule.published": self._schedule,
+            "office.added": self._office,
+            "counter.added": self._counter,
+            "user.added": self._user,
+            "user.revoked": self._user_revoked,
+        }
+
+    @property
+    def as_of(self) -> int | None:
+        """Time of the newest entry replayed (the audit's "now", never the wall clock)."""
+        return self._last_at
+
+    def apply(self, seq: int, kind: str, at: int, body: dict[str, Any]) -> None:
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            try:
+                handler(seq, at, body)
+            except (_Malformed, KeyError, TypeError, ValueError) as exc:
+                self._sink.add(
+                    Finding(
+                        "compliance.malformed_body",
+                        f"{kind} at seq {seq} cannot be checked: {exc}",
+                        seq=seq,
+                        evidence={"kind": kind},
+                    )
+                )
+        previous = self._last_at
+        self._last_at = at if previous is None else max(previous, at)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def _office(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        self.registry.offices.setdefault(_text(body, "office"), seq)
+
+    def _counter(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        office, counter = _text(body, "office"), _text(body, "counter")
+        if office not in self.registry.offices:
+            self._unknown(seq, f"counter {counter} is added to office {office}, not in the log")
+        self.registry.counters.setdefault((office, counter), seq)
+        self.registry.loket(office, counter)
+
+    def _user(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        office = body.get("office")
+        self.registry.users[_text(body, "user")] = User(
+            _text(body, "role"), office if isinstance(office, str) else None, seq
+        )
+
+    def _user_revoked(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        user = self.registry.users.get(_text(body, "user"))
+        if user is not None and user.revoked_seq is None:
+            user.revoked_seq = seq
+
+    def _unknown(self, seq: int, message: str, **where: Any) -> None:
+        self._sink.add(Finding("compliance.unknown_reference", message, seq=seq, **where))
+
+    def _schedule(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        digest = body.get("sha256")
+        documents: dict[str, bytes] = {}
+        if body.get("storage") == "sha256" and isinstance(digest, str):
+            found = self._documents(digest)
+            if found is not None:
+                documents[digest] = found
+        try:
+            publication = publication_from_body(body, documents)
+            last_at = self._last_at if self._last_at is not None else at
+            self.history.check_publish(publication.version, at, last_at)
+        except RetroactiveScheduleError as exc:
+            self._sink.add(
+                Finding(
+                    "compliance.schedule_retroactive",
+                    f"schedule.published at seq {seq} is retroactive: {exc}",
+                    seq=seq,
+                    evidence={"version": body.get("version"), "effective_from": body.get("effective_from")},
+                )
+            )
+            return
+        except (PublicationError, PublishRefusedError) as exc:
+            missing = isinstance(exc, MissingDocumentError)
+            self._sink.add(
+                Finding(
+                    "compliance.schedule_invalid",
+                    f"schedule.published at seq {seq} "
+                    + ("commits to a document the source does not hold: " if missing else "is invalid: ")
+                    + str(exc),
+                    seq=seq,
+                    evidence={"version": body.get("version"), "sha256": digest},
+                )
+            )
+            return
+        self.history = ScheduleHistory(
+            (
+                *self.history.published,
+                PublishedVersion(at, publication.version, publication.sha256, publication.publisher),
+            )
+        )
+        self._verdicts.clear()
+
+    # -- charges ---------------------------------------------------------------------------
+
+    def _version(self, at: int) -> ScheduleVersion | None:
+        try:
+            return self.history.in_force(at)
+        except NoScheduleInForce:
+            return None
+
+    def _judge(
+        self, at: int, service: str, inputs: dict[str, Any], charged: int, waiver: str | None
+    ) -> tuple[VerdictCode, int | None, str | None]:
+        version = self._version(at)
+        if version is None:
+            return VerdictCode.NO_SCHEDULE_IN_FORCE, None, None
+        key = (version.id, service, tuple(sorted(inputs.items())), charged, waiver is not None)
+        cached = self._verdicts.get(key)
+        if cached is None:
+            try:
+                verdict = check(version, Charge(service, inputs, charged, at, waiver))
+                cached = (verdict.code, verdict.official_fee, verdict.version_id)
+            except InvalidChargeError:
+                cached = (VerdictCode.INVALID_INPUTS, None, version.id)
+            if len(self._verdicts) >= _CACHE_LIMIT:
+                self._verdicts.clear()
+            self._verdicts[key] = cached
+        return cached
+
+    def _receipt(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        office, counter, by = _text(body, "office"), _text(body, "counter"), _text(body, "by")
+        service, charged = _text(body, "service"), _int(body, "charged")
+        official, number = _int(body, "official_fee"), _text(body, "receipt_no")
+        schedule = _text(body, "schedule")
+        inputs = body.get("inputs")
+        if type(inputs) is not dict:
+            raise _Malformed(f"'inputs' must be a map, found {inputs!r}")
+        waiver = body.get("waiver")
+        if waiver is not None and type(waiver) is not str:
+            raise _Malformed(f"'waiver' must be text, found {waiver!r}")
+        registry = self.registry
+        loket = registry.loket(office, counter)
+        issuer = registry.user(by)
+        self.receipts.add(seq, loket, charged, issuer, number)
+        self.days.receipt(seq, loket, at, charged)
+        self.patterns.receipt(seq, loket, issuer, at, charged)
+        where = {"office": office, "counter": counter}
+        if (office, counter) not in registry.counters or by not in registry.users:
+            self._unknown(
+                seq,
+                f"receipt {number} names counter {office}/{counter} and petugas {by}; "
+                "the log registers "
+                + ("no such counter" if (office, counter) not in registry.counters else "no such user"),
+                **where,
+            )
+        code, fee, version_id = self._judge(at, service, inputs, charged, waiver)
+        evidence = {
+            "receipt_no": number,
+            "service": service,
+            "charged": charged,
+            "recorded_official_fee": official,
+            "official_fee": fee,
+            "schedule": version_id,
+            "recorded_schedule": schedule,
+        }
+        if code is VerdictCode.OK or code is VerdictCode.WAIVED:
+            if fee != official:
+                self._sink.add(
+                    Finding(
+                        "compliance.official_fee_mismatch",
+                        f"receipt {number} records official fee {official}; schedule "
+                        f"{version_id} gives {fee} for {service}",
+                        seq=seq,
+                        evidence=evidence,
+                        **where,
+                    )
+                )
+            if version_id != schedule:
+                self._sink.add(
+                    Finding(
+                        "compliance.schedule_not_in_force",
+                        f"receipt {number} cites schedule {schedule}; {version_id} was in force",
+                        seq=seq,
+                        evidence=evidence,
+                        **where,
+                    )
+                )
+            if code is VerdictCode.WAIVED:
+                self._sink.add(
+                    Finding(
+                        "compliance.waiver",
+                        f"receipt {number}: {charged} rupiah charged instead of {fee} under "
+                        f"waiver {waiver}",
+                        seq=seq,
+                        evidence={**evidence, "waiver": waiver},
+                        **where,
+                    )
+                )
+            return
+        if code is VerdictCode.CHARGED_FOR_FREE_SERVICE:
+            self._sink.add(
+                Finding(
+                    "compliance.free_service_charged",
+                    f"receipt {number} charges {charged} rupiah for {service}, free by law",
+                    seq=seq,
+                    evidence=evidence,
+                    **where,
+                )
+            )
+        elif code is VerdictCode.OVERCHARGE:
+            self._sink.add(
+                Finding(
+                    "compliance.overcharge_accepted",
+                    f"receipt {number} charges {charged} rupiah for {service}; the official "
+                    f"fee was {fee} rupiah (schedule {version_id})",
+                    seq=seq,
+                    evidence=evidence,
+                    **where,
+                )
+            )
+        elif code is VerdictCode.UNDERCHARGE:
+            self._sink.add(
+                Finding(
+                    "compliance.undercharge_without_waiver",
+                    f"receipt {number} charges {charged} rupiah for {service}, below the "
+                    f"official {fee} rupiah, with no waiver",
+                    seq=seq,
+                    evidence=evidence,
+                    **where,
+                )
+            )
+        else:
+            self._sink.add(
+                Finding(
+                    "compliance.charge_unverifiable",
+                    f"receipt {number} for {service} cannot be priced by the schedule in force "
+                    f"({code.value})",
+                    seq=seq,
+                    evidence={**evidence, "verdict": code.value},
+                    **where,
+                )
+            )
+
+    def _rejection(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        try:
+            recorded = verdict_from_rejection_body(body)
+        except RejectionRecordError as exc:
+            raise _Malformed(str(exc)) from exc
+        office, counter, actor = _text(body, "office"), _text(body, "counter"), _text(body, "actor")
+        loket = self.registry.loket(office, counter)
+        free = recorded.code is VerdictCode.CHARGED_FOR_FREE_SERVICE
+        self.days.refusal(loket, at)
+        self.patterns.refusal(seq, actor, loket, free)
+        where = {"office": office, "counter": counter}
+        try:
+            fresh = recheck_rejection(self.history, body)
+        except VerdictMismatchError as exc:
+            self._sink.add(
+                Finding(
+                    "compliance.rejection_mismatch",
+                    f"charge.rejected at seq {seq}: {exc}",
+                    seq=seq,
+                    evidence={"recorded": recorded.code.value},
+                    **where,
+                )
+            )
+            fresh = None
+        if free or (fresh is not None and fresh.code is VerdictCode.CHARGED_FOR_FREE_SERVICE):
+            self._sink.add(
+                Finding(
+                    "compliance.free_service_attempt",
+                    f"petugas {actor} tried to charge {recorded.charged} rupiah for "
+                    f"{recorded.service_code}, free by law (refused)",
+                    seq=seq,
+                    evidence={
+                        "petugas": actor,
+                        "service": recorded.service_code,
+                        "charged": recorded.charged,
+                    },
+                    **where,
+                )
+            )
+
+    # -- voids -----------------------------------------------------------------------------
+
+    def _void(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        target, number = _int(body, "receipt_seq"), _text(body, "receipt_no")
+        office, approver = _text(body, "office"), _text(body, "approved_by")
+        role = _text(body, "approver_role")
+        evidence = {"receipt_seq": target, "receipt_no": number, "approved_by": approver}
+        receipt = self.receipts.get(target) if target < seq else None
+        if receipt is None or receipt.number_crc != number_crc(number):
+            self._sink.add(
+                Finding(
+                    "compliance.void_unknown_receipt",
+                    f"void at seq {seq} names receipt {number} at seq {target}; "
+                    + (
+                        "no earlier receipt.issued entry is there"
+                        if receipt is None
+                        else "the receipt there has another number"
+                    ),
+                    seq=seq,
+                    office=office,
+                    evidence=evidence,
+                )
+            )
+            return
+        receipt_office, counter = self.registry.lokets[receipt.loket]
+        where = {"office": office, "counter": counter}
+        if receipt_office != office:
+            self._sink.add(
+                Finding(
+                    "compliance.void_wrong_office",
+                    f"void at seq {seq} by office {office} cancels receipt {number} of "
+                    f"office {receipt_office}",
+                    seq=seq,
+                    evidence=evidence,
+                    **where,
+                )
+            )
+        user = self.registry.users.get(approver)
+        registered_role = user.role if user is not None else None
+        if role != "supervisor" or registered_role != "supervisor" or (
+            user is not None and user.office not in (None, receipt_office)
+        ):
+            self._sink.add(
+                Finding(
+                    "compliance.void_not_supervisor",
+                    f"void at seq {seq} of receipt {number} is approved by {approver} as "
+                    f"{role!r}; the log registers that user as "
+                    + (f"{registered_role!r} of {user.office}" if user else "nobody"),
+                    seq=seq,
+                    evidence={**evidence, "approver_role": role, "registered_role": registered_role},
+                    **where,
+                )
+            )
+        if receipt.voided:
+            self._sink.add(
+                Finding(
+                    "compliance.void_repeated",
+                    f"receipt {number} (seq {target}) is voided again at seq {seq}",
+                    seq=seq,
+                    evidence=evidence,
+                    **where,
+                )
+            )
+            return
+        self.receipts.mark_voided(target)
+        self.days.void(seq, receipt.loket, at, receipt.charged)
+        self.patterns.void(receipt.issuer)
+
+    # -- money and complaints ----------------------------------------------------------------
+
+    def _closing(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        self.days.closing(seq, body)
+
+    def _deposit(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        self.days.deposit(seq, body)
+
+    def _complaint(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        tracking = _text(body, "tracking_no")
+        paid = _int(body, "paid_claimed")
+        self._complaints[tracking] = (seq, "received")
+        target = body.get("receipt_seq")
+        evidence: dict[str, Any] = {"tracking_no": tracking, "paid_claimed": paid}
+        if target is None:
+            self._sink.add(
+                Finding(
+                    "compliance.complaint_without_receipt",
+                    f"complaint {tracking}: the resident paid {paid} rupiah and no receipt in "
+                    "the log matches (a payment off the books?)",
+                    seq=seq,
+                    evidence={**evidence, "receipt_no": body.get("receipt_no")},
+                )
+            )
+            return
+        receipt = self.receipts.get(target) if type(target) is int and target < seq else None
+        if receipt is None:
+            self._sink.add(
+                Finding(
+                    "compliance.complaint_unknown_receipt",
+                    f"complaint {tracking} names receipt seq {target}, which is not a receipt",
+                    seq=seq,
+                    evidence={**evidence, "receipt_seq": target},
+                )
+            )
+            return
+        office, counter = self.registry.lokets[receipt.loket]
+        if paid > receipt.charged:
+            self._sink.add(
+                Finding(
+                    "compliance.complaint_amount",
+                    f"complaint {tracking}: the resident says they paid {paid} rupiah; "
+                    f"receipt seq {target} records {receipt.charged}",
+                    seq=seq,
+                    office=office,
+                    counter=counter,
+                    evidence={**evidence, "receipt_seq": target, "charged": receipt.charged},
+                )
+            )
+
+    def _complaint_update(self, seq: int, at: int, body: dict[str, Any]) -> None:
+        tracking, status = _text(body, "tracking_no"), _text(body, "status")
+        known = self._complaints.get(tracking)
+        if known is None:
+            self._unknown(seq, f"complaint.updated names complaint {tracking}, never filed")
+            return
+        self._complaints[tracking] = (known[0], status)
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self) -> ComplianceTables:
+        for tracking, (seq, status) in self._complaints.items():
+            if status not in _RESOLVED:
+                self._sink.add(
+                    Finding(
+                        "compliance.complaint_open",
+                        f"complaint {tracking} (seq {seq}) is still {status}",
+                        seq=seq,
+                        evidence={"tracking_no": tracking, "status": status},
+                    )
+                )
+        reconciliation = self.days.finish(self._last_at)
+        patterns = self.patterns.finish(self.days, self._last_at)
+        return ComplianceTables(reconciliation, self.days, patterns, self.registry)

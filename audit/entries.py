@@ -1,0 +1,117 @@
+"""Reading entry bytes at audit speed, with :func:`ledger.encoding.decode_entry` as the judge.
+
+An audit reads every entry of the log, so decoding is its hot path. :func:`read_entry`
+first tries a fast check that accepts only bytes :func:`~ledger.encoding.decode_entry`
+is certain to accept: ASCII JSON that round-trips byte for byte through a sorted, compact
+serialisation, with no float, no number of 16 digits or more, shallow nesting and
+well-formed fields. For such bytes the sorted serialisation *is* the RFC 8785 form
+(code-point order equals UTF-16 order on ASCII keys; integers below 2**53 print the same).
+Anything else — non-ASCII text, a long number, a duplicate key (it would not round-trip),
+a field out of place — goes to ``decode_entry``, whose verdict and message stand.
+
+The result is the entry as a plain JSON object (``seq``, ``kind``, ``at``, ``prev`` as
+lowercase hex, ``body``): cheaper to make than :class:`~ledger.encoding.Entry`, and all an
+audit reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Final
+
+from ledger.encoding import ENTRY_KINDS, MAX_ENTRY_BYTES, decode_entry
+
+__all__ = ["ZERO_PREV", "EntryValue", "lenient_fields", "read_entry"]
+
+#: A decoded entry: ``{"seq": int, "kind": str, "at": int, "prev": hex str, "body": dict}``.
+EntryValue = dict[str, Any]
+
+#: ``prev`` of entry 0, as it appears in the entry.
+ZERO_PREV: Final = "0" * 64
+_FIELDS: Final = frozenset({"seq", "kind", "at", "prev", "body"})
+#: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range: let the judge decide.
+_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+_HEX64: Final = re.compile(r"[0-9a-f]{64}")
+#: Nesting the fast path accepts without counting levels (the ledger's limit is 32).
+_MAX_OPENERS: Final = 32
+
+
+class _Reject(Exception):
+    """Internal: the fast path declines; the authoritative decoder decides."""
+
+
+def _no_float(text: str) -> Any:
+    raise _Reject(text)
+
+
+_loads = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).decode
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _fast(data: bytes) -> EntryValue | None:
+    if (
+        len(data) > MAX_ENTRY_BYTES
+        or not data.isascii()
+        or _LONG_NUMBER.search(data) is not None
+        or data.count(b"{") + data.count(b"[") > _MAX_OPENERS
+    ):
+        return None
+    try:
+        value = _loads(data.decode("ascii"))
+    except (_Reject, ValueError, RecursionError):
+        return None
+    if type(value) is not dict or value.keys() != _FIELDS:
+        return None
+    seq, kind, at, prev, body = (value[k] for k in ("seq", "kind", "at", "prev", "body"))
+    if (
+        type(seq) is not int
+        or seq < 0
+        or type(at) is not int
+        or at < 0
+        or kind not in ENTRY_KINDS
+        or type(prev) is not str
+        or _HEX64.fullmatch(prev) is None
+        or (seq == 0 and prev != ZERO_PREV)
+        or type(body) is not dict
+    ):
+        return None
+    if _dumps(value).encode("ascii") != data:
+        return None
+    return value
+
+
+def read_entry(data: bytes) -> EntryValue:
+    """The entry in ``data``; raises :class:`~ledger.errors.EncodingError` if not canonical."""
+    value = _fast(data)
+    if value is not None:
+        return value
+    entry = decode_entry(data)  # the authoritative verdict, with its precise message
+    return {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "at": entry.at,
+        "prev": entry.prev.hex(),
+        "body": dict(entry.body),
+    }
+
+
+def lenient_fields(data: bytes) -> tuple[int | None, str | None]:
+    """Best-effort ``(seq, prev hex)`` of bytes that are not a canonical entry.
+
+    Used only to classify a break (which entry was changed, moved or inserted); never
+    to accept anything.
+    """
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    seq = value.get("seq")
+    prev = value.get("prev")
+    return (
+        seq if type(seq) is int else None,
+        prev if isinstance(prev, str) and _HEX64.fullmatch(prev) else None,
+    )
+

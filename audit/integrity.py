@@ -1,0 +1,562 @@
+"""Integrity of the log: the hash chain, the tree, and every signed checkpoint.
+
+:class:`ChainChecker` follows the entries in stored order and, when the chain breaks,
+says *where* and *how*, looking one entry ahead:
+
+==============  ==========================================================================
+break           what the stream shows (``base`` = the usual seq − position offset)
+==============  ==========================================================================
+changed         entry ``c`` hashes differently from what entry ``c + 1`` links to, and
+                ``c + 2`` links to ``c + 1`` again (or ``c`` is not canonical at all)
+missing         the seq field jumps ahead by ``d`` and stays ahead: ``d`` entries removed
+inserted        entry ``p + 1`` links to entry ``p - 1``, skipping ``p``
+reordered       an entry's seq field is out of place and the next one is back in place
+                (or two neighbours carry each other's numbers)
+==============  ==========================================================================
+
+:class:`CheckpointChecker` verifies each stored checkpoint when the recomputed tree
+reaches its size: its signature by a log key valid then (:mod:`audit.keys`), its origin,
+its root against the recomputed root (RFC 9162 §2.1.1), and — when a root differs — its
+consistency with the last checkpoint that matched (RFC 9162 §2.1.4.2), which tells a
+history rewritten under the log key from entries edited after signing. Checkpoints larger
+than the log are *truncation*.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from audit.entries import ZERO_PREV
+from audit.findings import BreakKind, Finding, FindingSink
+from audit.keys import KeyState
+from ledger.checkpoint import Checkpoint
+from ledger.errors import (
+    CheckpointError,
+    ConsistencyProofError,
+    LedgerError,
+    NoteFormatError,
+    NoteSignatureError,
+    UnknownKeyError,
+)
+from ledger.merkle import verify_consistency
+from ledger.note import open_note
+
+__all__ = ["ChainChecker", "CheckpointChecker", "Observation", "peek_checkpoint"]
+
+_RECENT: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One stored entry as the chain checker sees it.
+
+    ``seq`` and ``prev`` come from the entry's bytes (read leniently when the bytes are
+    not canonical; ``None`` when unreadable); ``leaf`` is its recomputed leaf hash (hex).
+    """
+
+    pos: int
+    seq: int | None
+    prev: str | None
+    leaf: str
+    problem: str | None = None  # why the bytes are not a canonical entry
+
+
+_BEFORE_START: Final = Observation(pos=-1, seq=-1, prev=None, leaf=ZERO_PREV)
+
+
+class ChainChecker:
+    """Localizes breaks of the hash chain and of the ``seq`` numbering (see module doc)."""
+
+    __slots__ = (
+        "_base",
+        "_explained_until",
+        "_pending",
+        "_pending_jump",
+        "_recent",
+        "_reported",
+        "_sink",
+        "last",
+    )
+
+    def __init__(self, sink: FindingSink) -> None:
+        self._sink = sink
+        self._recent: deque[Observation] = deque([_BEFORE_START], maxlen=_RECENT)
+        self._base = 0
+        self._pending: Observation | None = None
+        self._pending_jump = False
+        self._explained_until = -1
+        self._reported: deque[int] = deque(maxlen=16)
+        #: The last observation (its ``seq`` is the log's own idea of its end).
+        self.last: Observation | None = None
+
+    # -- the stream ----------------------------------------------------------------------
+
+    def observe(self, obs: Observation) -> None:
+        consumed = False
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            consumed = self._resolve(pending, obs)
+        if not consumed:
+            self._evaluate(obs)
+        self._recent.append(obs)
+        self.last = obs
+
+    def finish(self) -> None:
+        """Resolve a break seen at the very last entry."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        if self._pending_jump and pending.seq is not None:
+            gap = pending.seq - pending.pos - self._base
+            if gap > 0:
+                self._missing(pending, gap)
+            else:
+                self._reordered(pending)
+        else:
+            self._changed(self._recent[-2], pending)
+
+    # -- classification ---------------------------------------------------------------
+
+    def _links(self, obs: Observation, back: int = 0) -> bool:
+        """Whether ``obs`` links to the entry ``back`` places before the newest one seen."""
+        index = len(self._recent) - 1 - back
+        return index >= 0 and obs.prev == self._recent[index].leaf
+
+    def _evaluate(self, obs: Observation) -> None:
+        if obs.problem is not None:
+            self._report(
+                obs.pos + self._base,
+                Finding(
+                    "integrity.non_canonical",
+                    f"entry at position {obs.pos} is not a canonical entry: {obs.problem}",
+                    seq=obs.pos + self._base,
+                    kind=BreakKind.CHANGED,
+                    evidence={"position": obs.pos, "leaf_hash": obs.leaf, "reason": obs.problem},
+                ),
+            )
+            # The next entry's link to this one breaks as a consequence.
+            self._explained_until = obs.pos + 1
+            if obs.seq is None:
+                return
+        if obs.seq is not None and obs.seq - obs.pos != self._base:
+            self._pending, self._pending_jump = obs, True
+        elif not self._links(obs) and obs.pos > self._explained_until:
+            self._pending, self._pending_jump = obs, False
+
+    def _resolve(self, pending: Observation, obs: Observation) -> bool:
+        """Classify ``pending`` with ``obs`` as lookahead; True if ``obs`` is explained too."""
+        base = self._base
+        skips_pending = obs.prev is not None and self._links(obs, 1) and not self._links(obs)
+        if self._pending_jump:
+            if (
+                obs.seq is not None
+                and pending.seq == obs.pos + base
+                and obs.seq == pending.pos + base
+            ):
+                self._swapped(pending, obs)
+                return True
+            if skips_pending:
+                self._inserted(pending, obs)
+                return True
+            assert pending.seq is not None
+            offset = pending.seq - pending.pos
+            if obs.seq is not None and obs.seq - obs.pos == offset and self._links(obs):
+                if offset > base:
+                    self._missing(pending, offset - base)
+                else:
+                    self._duplicated(pending, offset - base)
+                self._base = offset
+                return False
+            self._reordered(pending)
+            self._explained_until = obs.pos
+            return False
+        if skips_pending and obs.seq is not None:
+            self._inserted(pending, obs)
+            return True
+        if self._links(obs):
+            self._changed(self._recent[-2], pending)
+            return False
+        # Neither this entry nor the next links: the pending entry itself was rewritten.
+        self._changed(pending, obs)
+        self._explained_until = obs.pos
+        return False
+
+    # -- findings -----------------------------------------------------------------------
+
+    def _report(self, seq: int, finding: Finding) -> None:
+        if seq in self._reported:
+            return
+        self._reported.append(seq)
+        self._sink.add(finding)
+
+    def _changed(self, changed: Observation, successor: Observation) -> None:
+        seq = changed.pos + self._base
+        self._report(
+            seq,
+            Finding(
+                "integrity.changed",
+                f"entry {seq} was changed: it hashes to {changed.leaf[:16]}…, but the entry "
+                f"after it links to {str(successor.prev)[:16]}…",
+                seq=seq,
+                kind=BreakKind.CHANGED,
+                evidence={
+                    "position": changed.pos,
+                    "leaf_hash": changed.leaf,
+                    "successor_position": successor.pos,
+                    "successor_prev": successor.prev,
+                },
+            ),
+        )
+
+    def _missing(self, first_after: Observation, count: int) -> None:
+        seq = first_after.pos + self._base
+        assert first_after.seq is not None
+        self._report(
+            seq,
+            Finding(
+                "integrity.missing",
+                f"{count} entr{'y' if count == 1 else 'ies'} missing: expected entry {seq} at "
+                f"position {first_after.pos}, found entry {first_after.seq}",
+                seq=seq,
+                kind=BreakKind.MISSING,
+                evidence={
+                    "position": first_after.pos,
+                    "expected_seq": seq,
+                    "found_seq": first_after.seq,
+                    "missing": [seq, first_after.seq - 1],
+                },
+            ),
+        )
+
+    def _inserted(self, inserted: Observation, successor: Observation) -> None:
+        seq = inserted.pos + self._base
+        self._report(
+            seq,
+            Finding(
+                "integrity.inserted",
+                f"an entry was inserted at position {inserted.pos}: the entry after it "
+                f"(seq {successor.seq}) links past it to the one before",
+                seq=seq,
+                kind=BreakKind.INSERTED,
+                evidence={
+                    "position": inserted.pos,
+                    "inserted_seq_field": inserted.seq,
+                    "inserted_leaf_hash": inserted.leaf,
+                    "successor_seq": successor.seq,
+                    "successor_prev": successor.prev,
+                },
+            ),
+        )
+        if successor.seq is not None:
+            self._base = successor.seq - successor.pos
+        else:  # pragma: no cover - skips_pending needs a readable successor
+            self._base -= 1
+        self._explained_until = successor.pos
+
+    def _duplicated(self, first: Observation, shift: int) -> None:
+        seq = first.pos + self._base
+        self._report(
+            seq,
+            Finding(
+                "integrity.inserted",
+                f"sequence numbers repeat from position {first.pos}: expected entry {seq}, "
+                f"found entry {first.seq} ({-shift} extra entr{'y' if shift == -1 else 'ies'})",
+                seq=seq,
+                kind=BreakKind.INSERTED,
+                evidence={"position": first.pos, "expected_seq": seq, "found_seq": first.seq},
+            ),
+        )
+
+    def _reordered(self, moved: Observation) -> None:
+        seq = moved.pos + self._base
+        self._report(
+            seq,
+            Finding(
+                "integrity.reordered",
+                f"entry {moved.seq} is stored at position {moved.pos}, where entry {seq} belongs",
+                seq=seq,
+                kind=BreakKind.REORDERED,
+                evidence={"position": moved.pos, "expected_seq": seq, "found_seq": moved.seq},
+            ),
+        )
+
+    def _swapped(self, first: Observation, second: Observation) -> None:
+        seq = first.pos + self._base
+        self._report(
+            seq,
+            Finding(
+                "integrity.reordered",
+                f"entries {seq} and {seq + 1} are stored in each other's place",
+                seq=seq,
+                kind=BreakKind.REORDERED,
+                evidence={
+                    "positions": [first.pos, second.pos],
+                    "found_seqs": [first.seq, second.seq],
+                },
+            ),
+        )
+        self._explained_until = second.pos + 1
+
+
+def peek_checkpoint(note: bytes) -> Checkpoint:
+    """The checkpoint body of a note, *unverified* — only to know when to verify it."""
+    try:
+        text = note.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckpointError(f"checkpoint note is not UTF-8 at byte {exc.start}") from exc
+    split = text.rfind("\n\n")
+    if split < 0:
+        raise CheckpointError("checkpoint note has no blank line before its signatures")
+    return Checkpoint.parse(text[: split + 1])
+
+
+#: Gives an RFC 9162 consistency proof between two sizes (from the source's stored hashes).
+ProofSource = Callable[[int, int], Sequence[bytes]]
+
+
+@dataclass(slots=True)
+class _Matched:
+    size: int
+    root: bytes
+
+
+class CheckpointChecker:
+    """Verifies stored checkpoints as the recomputed tree reaches their sizes."""
+
+    def __init__(
+        self,
+        notes: Iterator[bytes],
+        *,
+        origin: str,
+        keys: KeyState,
+        sink: FindingSink,
+        proofs: ProofSource | None,
+        verify_signatures_from: int = 0,
+    ) -> None:
+        self._notes = notes
+        self._origin = origin
+        self._keys = keys
+        self._sink = sink
+        self._proofs = proofs
+        self._verify_from = verify_signatures_from
+        self._next: tuple[Checkpoint, bytes] | None = None
+        self._last_size = -1
+        self._matched: _Matched | None = None
+        self._mismatch: list[int] = []  # sizes of the current run of mismatching roots
+        self._first_mismatch = ("", "")  # (signed root, computed root) of that run, hex
+        self.verified = 0
+        self.seen = 0
+        #: The newest checkpoint whose root matched the recomputed tree.
+        self.newest_matched: tuple[int, bytes, bytes] | None = None
+        self._advance()
+
+    def _advance(self) -> None:
+        self._next = None
+        for note in self._notes:
+            self.seen += 1
+            try:
+                checkpoint = peek_checkpoint(note)
+            except LedgerError as exc:
+                self._sink.add(
+                    Finding(
+                        "integrity.checkpoint_malformed",
+                        f"a stored checkpoint cannot be read: {exc}",
+                        kind=BreakKind.BAD_SIGNATURE,
+                        evidence={"note": note[:300].decode("utf-8", "replace")},
+                    )
+                )
+                continue
+            if checkpoint.size <= self._last_size:
+                self._sink.add(
+                    Finding(
+                        "integrity.checkpoint_malformed",
+                        f"checkpoints out of order: size {checkpoint.size} after size "
+                        f"{self._last_size}",
+                        seq=max(checkpoint.size - 1, 0),
+                        evidence={"size": checkpoint.size, "previous_size": self._last_size},
+                    )
+                )
+                continue
+            self._last_size = checkpoint.size
+            self._next = (checkpoint, note)
+            return
+
+    def wants(self, size: int) -> bool:
+        """Whether a stored checkpoint waits for the tree to reach ``size``."""
+        return self._next is not None and self._next[0].size <= size
+
+    def at_size(self, size: int, root: bytes, newest_at: int | None) -> None:
+        """The recomputed tree has ``size`` leaves and ``root``: check checkpoints of it."""
+        while self._next is not None and self._next[0].size <= size:
+            checkpoint, note = self._next
+            if checkpoint.size == size:
+                self._check(note, size, root, newest_at)
+            self._advance()
+
+    def _check(self, note: bytes, size: int, root: bytes, newest_at: int | None) -> None:
+        seq = max(size - 1, 0)
+        if size >= self._verify_from:
+            try:
+                opened = open_note(note, self._keys.log_verifiers())
+                checkpoint = Checkpoint.parse(opened.text)
+            except UnknownKeyError as exc:
+                self._sink.add(
+                    Finding(
+                        "integrity.unknown_key",
+                        f"checkpoint of size {size} is signed by no known log key: {exc}",
+                        seq=seq,
+                        kind=BreakKind.UNKNOWN_KEY,
+                        evidence={"size": size},
+                    )
+                )
+                return
+            except NoteSignatureError as exc:
+                self._sink.add(
+                    Finding(
+                        "integrity.checkpoint_signature",
+                        f"checkpoint of size {size}: {exc} (forged or altered)",
+                        seq=seq,
+                        kind=BreakKind.BAD_SIGNATURE,
+                        evidence={"size": size},
+                    )
+                )
+                return
+            except (NoteFormatError, CheckpointError) as exc:
+                self._sink.add(
+                    Finding(
+                        "integrity.checkpoint_malformed",
+                        f"checkpoint of size {size} is malformed: {exc}",
+                        seq=seq,
+                        kind=BreakKind.BAD_SIGNATURE,
+                        evidence={"size": size},
+                    )
+                )
+                return
+            if checkpoint.origin != self._origin:
+                self._sink.add(
+                    Finding(
+                        "integrity.checkpoint_malformed",
+                        f"checkpoint of size {size} names origin {checkpoint.origin!r}; "
+                        f"expected {self._origin!r}",
+                        seq=seq,
+                        kind=BreakKind.BAD_SIGNATURE,
+                        evidence={"size": size, "origin": checkpoint.origin},
+                    )
+                )
+                return
+            lifecycle = self._keys.checkpoint_lifecycle(opened.signatures, size, newest_at)
+            if lifecycle is not None:
+                self._sink.add(lifecycle)
+            self.verified += 1
+        else:
+            checkpoint = peek_checkpoint(note)
+        self._compare_root(checkpoint, note, root)
+
+    def _compare_root(self, checkpoint: Checkpoint, note: bytes, root: bytes) -> None:
+        size = checkpoint.size
+        if checkpoint.root == root:
+            self._close_mismatch_run()
+            self._matched = _Matched(size, root)
+            self.newest_matched = (size, root, note)
+            return
+        if not self._mismatch:
+            self._check_consistency(checkpoint)
+        self._mismatch.append(size)
+        if len(self._mismatch) == 1:
+            self._first_mismatch = (checkpoint.root.hex(), root.hex())
+
+    def _check_consistency(self, checkpoint: Checkpoint) -> None:
+        """Is the mismatching checkpoint at least consistent with the last one that matched?"""
+        if self._matched is None or self._proofs is None or self._matched.size == 0:
+            return
+        old = self._matched
+        try:
+            proof = self._proofs(old.size, checkpoint.size)
+            verify_consistency(old.size, checkpoint.size, proof, old.root, checkpoint.root)
+        except ConsistencyProofError as exc:
+            reason = str(exc)
+        except (LedgerError, ValueError) as exc:
+            reason = f"no proof could be read from the source ({exc})"
+        else:
+            return
+        self._sink.add(
+            Finding(
+                "integrity.inconsistent",
+                f"signed checkpoints of sizes {old.size} and {checkpoint.size} are not one "
+                f"append-only history: {reason}",
+                seq=old.size,
+                kind=BreakKind.INCONSISTENT,
+                evidence={
+                    "old_size": old.size,
+                    "old_root": old.root.hex(),
+                    "new_size": checkpoint.size,
+                    "new_root": checkpoint.root.hex(),
+                },
+            )
+        )
+
+    def _close_mismatch_run(self) -> None:
+        if not self._mismatch:
+            return
+        sizes, self._mismatch = self._mismatch, []
+        lower = self._matched.size if self._matched is not None else 0
+        signed_root, computed_root = self._first_mismatch
+        self._sink.add(
+            Finding(
+                "integrity.root_mismatch",
+                f"{len(sizes)} signed checkpoint(s) from size {sizes[0]} to {sizes[-1]} do not "
+                f"match the tree recomputed from the stored entries; the difference lies in "
+                f"entries {lower}..{sizes[0] - 1}",
+                seq=lower,
+                kind=BreakKind.ROOT_MISMATCH,
+                evidence={
+                    "first_size": sizes[0],
+                    "last_size": sizes[-1],
+                    "checkpoints": len(sizes),
+                    "signed_root": signed_root,
+                    "computed_root": computed_root,
+                    "last_matching_size": lower,
+                },
+            )
+        )
+
+    def finish(self, stored: int, last_seq_field: int | None) -> None:
+        """After the last entry: report checkpoints the stored log does not reach."""
+        self._close_mismatch_run()
+        beyond: list[int] = []
+        while self._next is not None:
+            beyond.append(self._next[0].size)
+            self._advance()
+        if not beyond:
+            return
+        largest = beyond[-1]
+        logged_end = stored if last_seq_field is None else max(stored, last_seq_field + 1)
+        if logged_end >= largest:
+            self._sink.add(
+                Finding(
+                    "integrity.root_mismatch",
+                    f"{len(beyond)} signed checkpoint(s) up to size {largest} cannot be "
+                    f"recomputed: the store holds {stored} entries",
+                    seq=min(stored, self._matched.size if self._matched else 0),
+                    kind=BreakKind.ROOT_MISMATCH,
+                    evidence={"stored_entries": stored, "largest_size": largest},
+                )
+            )
+            return
+        self._sink.add(
+            Finding(
+                "integrity.truncated",
+                f"the log ends at entry {logged_end - 1}, but a checkpoint of size {largest} "
+                f"was signed: entries {logged_end}..{largest - 1} are gone",
+                seq=logged_end,
+                kind=BreakKind.TRUNCATED,
+                evidence={
+                    "stored_entries": stored,
+                    "checkpoint_size": largest,
+                    "checkpoints_beyond": len(beyond),
+                },
+            )
+        )

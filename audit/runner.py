@@ -1,0 +1,354 @@
+"""One streaming pass over a log: integrity, receipts, compliance, patterns.
+
+:func:`run_audit` reads an :class:`~audit.source.AuditSource` once, in stored order, in
+chunks. Per chunk, worker processes check that each entry is canonical and hash its leaf
+(:func:`audit.parallel.check_entry_chunk`); the main process then, entry by entry, follows
+the chain (:class:`~audit.integrity.ChainChecker`), extends the RFC 6962 tree and checks
+every stored checkpoint at its size (:class:`~audit.integrity.CheckpointChecker`),
+replays keys and business rules (:class:`~audit.compliance.ComplianceChecker`) and
+batches receipts for signature checks on the workers
+(:func:`audit.receipt_check.check_receipts`). Memory is bounded by the chunk window,
+O(counters × days) aggregates and ~21 bytes of receipt index per entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any, Final
+
+from audit.compliance import ComplianceChecker
+from audit.errors import TrustAnchorError
+from audit.findings import BreakKind, Finding, FindingSink
+from audit.integrity import ChainChecker, CheckpointChecker, Observation, peek_checkpoint
+from audit.keys import KeyState, load_trust_list
+from audit.options import AuditOptions
+from audit.parallel import EntryChunk, Workers, check_entry_chunk
+from audit.receipt_check import ReceiptJob, ReceiptRecord, check_receipts
+from audit.result import AuditResult, Scope
+from audit.since import SavedCheckpoint, open_saved_checkpoint
+from audit.source import RECEIPT_ATTACHMENT, AuditSource
+from audit.entries import lenient_fields
+from ledger.errors import LedgerError
+from ledger.merkle import EMPTY_ROOT, TreeBuilder, verify_consistency
+from receipts.errors import TrustListError
+from receipts.trustlist import TrustList
+
+__all__ = ["Progress", "run_audit"]
+
+#: Called with (entries done, entries expected) after each chunk.
+Progress = Callable[[int, int], None]
+
+CHUNK: Final = 2048
+RECEIPT_JOB: Final = 256
+_KEY_KINDS: Final = frozenset({"key.added", "key.retired"})
+_RECEIPT_KINDS: Final = frozenset({"receipt.issued", "receipt.voided"})
+_loads = json.JSONDecoder().decode
+
+
+def run_audit(
+    source: AuditSource,
+    options: AuditOptions | None = None,
+    *,
+    trust_list: bytes | None = None,
+    trust_label: str | None = None,
+    since_note: bytes | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit ``source`` and return the result; raises only when it cannot run at all.
+
+    ``trust_list`` is the inspector's own trust anchor (``--keys``); without it the
+    source's ``keys.json`` is used. ``since_note`` is a checkpoint saved by an earlier
+    audit (``--since-checkpoint``): only what is newer is reported.
+    Raises :class:`~audit.errors.TrustAnchorError` or
+    :class:`~audit.errors.SavedCheckpointError`.
+    """
+    opts = options or AuditOptions()
+    data = trust_list if trust_list is not None else source.trust_list()
+    if data is None:
+        raise TrustAnchorError(
+            "expected a trust list (keys.json) to verify signatures against, found none: "
+            "pass --keys FILE"
+        )
+    try:
+        anchor = load_trust_list(data)
+    except TrustListError as exc:
+        raise TrustAnchorError(f"the trust list cannot be used: {exc}") from exc
+    label = trust_label or ("given trust list" if trust_list is not None else "source keys.json")
+    since = None
+    if since_note is not None:
+        since = open_saved_checkpoint(since_note, anchor, origin=source.origin)
+    with Workers(opts.workers) as workers:
+        return _Audit(source, opts, anchor, label, since, workers, progress).run()
+
+
+class _Audit:
+    def __init__(
+        self,
+        source: AuditSource,
+        options: AuditOptions,
+        anchor: TrustList,
+        anchor_label: str,
+        since: SavedCheckpoint | None,
+        workers: Workers,
+        progress: Progress | None,
+    ) -> None:
+        self.source = source
+        self.options = options
+        self.anchor_label = anchor_label
+        self.since = since
+        self.workers = workers
+        self.progress = progress
+        self.report_from = since.size if since is not None else 0
+        self.sink = FindingSink(report_from=self.report_from)
+        self.keys = KeyState(anchor)
+        self.chain = ChainChecker(self.sink)
+        self.tree = TreeBuilder()
+        self.checkpoints = CheckpointChecker(
+            source.checkpoints(),
+            origin=source.origin,
+            keys=self.keys,
+            sink=self.sink,
+            proofs=source.consistency_proof,
+            verify_signatures_from=self.report_from,
+        )
+        self.compliance = ComplianceChecker(
+            self.sink,
+            deadline_days=options.deposit_deadline_days,
+            hours=options.office_hours,
+            thresholds=options.thresholds,
+            documents=source.schedule_document,
+        )
+        self.kinds: Counter[str] = Counter()
+        self.pos = 0
+        self.first_at: int | None = None
+        self.last_at: int | None = None
+        self.pending_receipts: list[tuple[int, bytes, tuple[str, int] | None]] = []
+        self.receipt_futures: deque[Future[list[Finding]]] = deque()
+        self.receipts_checked = 0
+
+    # -- the pass --------------------------------------------------------------------------
+
+    def run(self) -> AuditResult:
+        total = self.source.pinned_size
+        if self.since is not None:
+            self._check_since_consistency(total)
+        self.checkpoints.at_size(0, EMPTY_ROOT, None)
+        window: deque[tuple[Future[EntryChunk], list[bytes]]] = deque()
+        depth = 2 * max(self.workers.count, 1)
+        for datas in self._chunks():
+            window.append((self.workers.submit(check_entry_chunk, datas), datas))
+            if len(window) > depth:
+                self._consume(*window.popleft())
+                if self.progress is not None:
+                    self.progress(self.pos, total)
+        while window:
+            self._consume(*window.popleft())
+        if self.progress is not None:
+            self.progress(self.pos, total)
+        self._flush_receipts()
+        self.chain.finish()
+        last = self.chain.last
+        self.checkpoints.finish(self.pos, last.seq if last is not None else None)
+        self._finish_sources()
+        while self.receipt_futures:
+            self.sink.extend(self.receipt_futures.popleft().result())
+        tables = self.compliance.finish()
+        return self._result(tables)
+
+    def _chunks(self) -> Iterator[list[bytes]]:
+        batch: list[bytes] = []
+        for _, data in self.source.entries(0):
+            batch.append(data)
+            if len(batch) == CHUNK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _consume(self, future: Future[EntryChunk], datas: list[bytes]) -> None:
+        checked = future.result()
+        leaves, problems = checked.leaves, checked.problems
+        chain, tree, checkpoints = self.chain, self.tree, self.checkpoints
+        since_size = self.since.size if self.since is not None else -1
+        for i, data in enumerate(datas):
+            leaf = leaves[32 * i : 32 * i + 32]
+            problem = problems.get(i)
+            value: dict[str, Any] | None = None
+            if problem is None:
+                value = _loads(data.decode("utf-8"))
+                seq, prev = value["seq"], value["prev"]
+            else:
+                seq, prev = lenient_fields(data)
+            chain.observe(Observation(self.pos, seq, prev, leaf.hex(), problem))
+            self.pos += 1
+            tree.append(leaf)
+            at = value["at"] if value is not None else self.last_at
+            size = tree.size
+            if checkpoints.wants(size) or size == since_size:
+                root = tree.root()
+                checkpoints.at_size(size, root, at)
+                if size == since_size:
+                    self._check_since_root(root)
+            if value is not None:
+                self._entry(value, data)
+        self._flush_receipts()
+
+    def _entry(self, value: dict[str, Any], data: bytes) -> None:
+        seq, kind, at, body = value["seq"], value["kind"], value["at"], value["body"]
+        self.kinds[kind] += 1
+        if self.first_at is None:
+            self.first_at = at
+        self.last_at = at
+        if kind in _KEY_KINDS:
+            self._flush_receipts()  # receipts before a key change are checked with the old keys
+            problem = self.keys.apply(seq, kind, body)
+            if problem is not None:
+                self.sink.add(problem)
+        self.compliance.apply(seq, kind, at, body)
+        if kind in _RECEIPT_KINDS and self.options.verify_signatures and seq >= self.report_from:
+            voided = None
+            if kind == "receipt.voided":
+                target = body.get("receipt_seq")
+                ref = self.compliance.receipts.get(target) if type(target) is int else None
+                if ref is not None:
+                    voided = (self.compliance.registry.lokets[ref.loket][1], ref.charged)
+            self.pending_receipts.append((seq, data, voided))
+            if len(self.pending_receipts) >= RECEIPT_JOB:
+                self._flush_receipts()
+
+    def _flush_receipts(self) -> None:
+        if not self.pending_receipts:
+            return
+        pending, self.pending_receipts = self.pending_receipts, []
+        blobs = self.source.attachments(RECEIPT_ATTACHMENT, [seq for seq, _, _ in pending])
+        job = ReceiptJob(
+            self.keys.receipt_keys(),
+            tuple(ReceiptRecord(seq, data, blobs.get(seq), voided) for seq, data, voided in pending),
+        )
+        self.receipts_checked += len(pending)
+        self.receipt_futures.append(self.workers.submit(check_receipts, job))
+        while self.receipt_futures and self.receipt_futures[0].done():
+            self.sink.extend(self.receipt_futures.popleft().result())
+        while len(self.receipt_futures) > 4 * max(self.workers.count, 1):
+            self.sink.extend(self.receipt_futures.popleft().result())
+
+    # -- the saved checkpoint ------------------------------------------------------------
+
+    def _check_since_consistency(self, pinned: int) -> None:
+        since = self.since
+        assert since is not None
+        note = self.source.pinned_note
+        if pinned < since.size:
+            self.sink.add(
+                Finding(
+                    "integrity.truncated",
+                    f"the log's newest checkpoint has size {pinned}, smaller than the size "
+                    f"{since.size} of the checkpoint saved at the last audit",
+                    seq=pinned,
+                    kind=BreakKind.TRUNCATED,
+                    evidence={"saved_size": since.size, "pinned_size": pinned},
+                )
+            )
+            return
+        if note is None or since.size == 0:
+            return
+        try:
+            pinned_root = peek_checkpoint(note).root
+            proof = self.source.consistency_proof(since.size, pinned) if pinned > since.size else []
+            verify_consistency(since.size, pinned, proof, since.root, pinned_root)
+        except (LedgerError, ValueError) as exc:
+            self.sink.add(
+                Finding(
+                    "integrity.inconsistent",
+                    f"the log's newest checkpoint (size {pinned}) is not consistent with the "
+                    f"checkpoint saved at the last audit (size {since.size}): {exc} — the "
+                    "history was rewritten",
+                    seq=since.size,
+                    kind=BreakKind.INCONSISTENT,
+                    evidence={
+                        "saved_size": since.size,
+                        "saved_root": since.root.hex(),
+                        "pinned_size": pinned,
+                    },
+                )
+            )
+
+    def _check_since_root(self, root: bytes) -> None:
+        since = self.since
+        assert since is not None
+        if root != since.root:
+            self.sink.add(
+                Finding(
+                    "integrity.inconsistent",
+                    f"the stored entries 0..{since.size - 1} hash to {root.hex()[:16]}…, not to "
+                    f"the root {since.root.hex()[:16]}… of the checkpoint saved at the last "
+                    "audit: the history was rewritten",
+                    # Reported whatever report_from says: it is about the saved history.
+                    seq=None,
+                    kind=BreakKind.INCONSISTENT,
+                    evidence={
+                        "saved_size": since.size,
+                        "saved_root": since.root.hex(),
+                        "recomputed_root": root.hex(),
+                    },
+                )
+            )
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _finish_sources(self) -> None:
+        tail = self.source.unsigned_tail()
+        if tail:
+            self.sink.add(
+                Finding(
+                    "integrity.unsigned",
+                    f"{tail} entr{'y is' if tail == 1 else 'ies are'} stored after the newest "
+                    f"signed checkpoint (size {self.source.pinned_size}) and no checkpoint "
+                    "covers them",
+                    seq=self.source.pinned_size,
+                    kind=BreakKind.INSERTED,
+                    evidence={"pinned_size": self.source.pinned_size, "unsigned_entries": tail},
+                )
+            )
+        self.sink.extend(self.source.source_findings())
+        self.sink.extend(self.keys.compare_anchor())
+
+    def _result(self, tables: Any) -> AuditResult:
+        note = self.source.pinned_note
+        root = None
+        if note is not None:
+            try:
+                root = peek_checkpoint(note).root
+            except LedgerError:
+                root = None
+        scope = Scope(
+            source=self.source.description,
+            origin=self.source.origin,
+            checkpoint_size=self.source.pinned_size,
+            checkpoint_root=root,
+            checkpoint_note=note,
+            entries_read=self.pos,
+            period_from=self.first_at,
+            period_to=self.last_at,
+            since_size=self.since.size if self.since is not None else None,
+            trust_anchor=self.anchor_label,
+            signatures_checked=self.options.verify_signatures,
+            options=self.options,
+        )
+        return AuditResult(
+            scope=scope,
+            findings=self.sink.sorted(),
+            overflow=dict(self.sink.overflow),
+            entries_by_kind=dict(sorted(self.kinds.items())),
+            checkpoints_seen=self.checkpoints.seen,
+            checkpoints_verified=self.checkpoints.verified,
+            receipts_checked=self.receipts_checked,
+            reconciliation=tuple(tables.reconciliation),
+            deposits=tuple(tables.days.deposits),
+            patterns=tables.patterns,
+            verified_checkpoint=self.checkpoints.newest_matched,
+        )
+

@@ -1,0 +1,87 @@
+"""What the audit reads: the :class:`AuditSource` port.
+
+The audit core never opens a file or a database connection itself; it consumes an
+``AuditSource``. Two adapters implement it: :class:`audit.sources.DatabaseSource` (a live
+database, read through the ledger's storage layer) and :class:`audit.sources.BundleSource`
+(an exported bundle directory, nothing else). Anything else that yields the same bytes —
+a mirror, a witness's copy — can be audited the same way.
+
+Everything a source returns is *untrusted*: the audit re-derives every hash, checks every
+signature against the trust anchor, and reports what differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from audit.findings import Finding
+
+__all__ = ["RECEIPT_ATTACHMENT", "AuditSource"]
+
+#: Name of the attachment holding the signed COSE receipt of an entry (``docs/entries.md``).
+RECEIPT_ATTACHMENT = "receipt.cose"
+
+
+@runtime_checkable
+class AuditSource(Protocol):
+    """Read access to one log, pinned to one signed checkpoint.
+
+    ``pinned_size`` is the tree size of the newest signed checkpoint the source presents;
+    the audit covers the entries below it. Entries are yielded in *stored order* with the
+    position they are stored at, which need not be the ``seq`` inside their bytes — a
+    tampered store may have gaps, duplicates or swaps, and the audit must see them as
+    they are.
+    """
+
+    @property
+    def origin(self) -> str:
+        """The checkpoint origin line the log's checkpoints must carry."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """Where the data comes from, for the report (never a password)."""
+        ...
+
+    @property
+    def pinned_size(self) -> int:
+        """Tree size of the newest checkpoint this source is pinned to."""
+        ...
+
+    @property
+    def pinned_note(self) -> bytes | None:
+        """The signed note of the checkpoint the source is pinned to (``None``: none stored)."""
+        ...
+
+    def trust_list(self) -> bytes | None:
+        """The trust list document (``keys.json``) the source carries, if any."""
+        ...
+
+    def checkpoints(self) -> Iterator[bytes]:
+        """Every stored signed checkpoint note up to the pinned size, ascending by size."""
+        ...
+
+    def entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """``(stored position, entry bytes)`` from ``start`` up to the pinned size."""
+        ...
+
+    def attachments(self, name: str, seqs: Sequence[int]) -> Mapping[int, bytes]:
+        """The attachments called ``name`` of the entries ``seqs`` (absent ones left out)."""
+        ...
+
+    def schedule_document(self, sha256_hex: str) -> bytes | None:
+        """A schedule document committed only by its SHA-256, if the source holds it."""
+        ...
+
+    def consistency_proof(self, old_size: int, new_size: int) -> Sequence[bytes]:
+        """RFC 9162 §2.1.4 proof between two tree sizes, from the source's stored hashes."""
+        ...
+
+    def unsigned_tail(self) -> int:
+        """Entries stored after the pinned size that no signed checkpoint covers."""
+        ...
+
+    def source_findings(self) -> Iterator[Finding]:
+        """Problems with the container itself (e.g. a bundle file whose digest differs)."""
+        ...

@@ -1,0 +1,1 @@
+"""Schedule documents shipped with Bukti (package data)."""

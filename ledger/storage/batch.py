@@ -1,0 +1,215 @@
+"""One group-commit batch, written in one transaction on a connection holding the log lock.
+
+For each request, in order: idempotency lookup (replay or conflict), body factory, seq and
+prev, canonical encoding, leaf hash, attachments; then the new perfect-subtree nodes from
+the resumed :class:`~ledger.merkle.TreeBuilder`. A request that fails consumes no seq and
+no series number. Finally the rows go in with one ``executemany`` per table, ONE checkpoint
+for the new size is signed and stored, and the head row moves. The caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from sqlalchemy import Connection, exc
+
+from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.encoding import Entry, encode_entry
+from ledger.merkle import TreeBuilder, leaf_hash
+from ledger.note import NoteSigner
+from ledger.storage import queries
+from ledger.storage.errors import AppendError, IdempotencyConflictError
+from ledger.storage.records import (
+    MAX_ATTACHMENT_NAME,
+    AppendContext,
+    AppendedEntry,
+    AppendRequest,
+    replayed_entry,
+)
+
+__all__ = ["write_batch"]
+
+Outcome = AppendedEntry | Exception
+
+
+class _Series:
+    """Gapless series numbers for one batch: committed values plus one request's draft."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._stored: dict[str, int | None] = {}
+        self._draft: dict[str, int] = {}
+        #: Last value of each series advanced by a successful request of this batch.
+        self.values: dict[str, int] = {}
+
+    @property
+    def existing(self) -> set[str]:
+        """Series that already have a row in the database."""
+        return {name for name, value in self._stored.items() if value is not None}
+
+    def next_number(self, series: str) -> int:
+        if series in self._draft:
+            last = self._draft[series]
+        elif series in self.values:
+            last = self.values[series]
+        else:
+            if series not in self._stored:
+                self._stored[series] = queries.read_series(self._conn, series)
+            last = self._stored[series] or 0
+        self._draft[series] = last + 1
+        return last + 1
+
+    def keep_draft(self) -> None:
+        self.values.update(self._draft)
+        self._draft.clear()
+
+    def drop_draft(self) -> None:
+        self._draft.clear()
+
+
+def _checked_attachments(seq: int, blobs: Mapping[str, bytes]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for name, data in blobs.items():
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_ATTACHMENT_NAME:
+            raise AppendError(
+                f"attachment of entry {seq}: name must be 1..{MAX_ATTACHMENT_NAME} "
+                f"characters, found {name!r}"
+            )
+        if not isinstance(data, bytes):
+            raise AppendError(
+                f"attachment {name!r} of entry {seq}: expected bytes, found {type(data).__name__}"
+            )
+        out[name] = data
+    return out
+
+
+class _BatchWriter:
+    def __init__(self, conn: Connection, origin: str, head: queries.Head) -> None:
+        self.conn = conn
+        self.origin = origin
+        self.tree = TreeBuilder(head.size, head.frontier)
+        self.prev = head.last_leaf
+        self.series = _Series(conn)
+        self.entries: list[dict[str, object]] = []
+        self.nodes: list[dict[str, object]] = []
+        self.keys: list[dict[str, object]] = []
+        self.attachments: list[dict[str, object]] = []
+        self.pending_blobs: dict[tuple[int, str], bytes] = {}
+        #: Idempotency keys first used in this batch: key -> (request digest, entry).
+        self.new_keys: dict[str, tuple[bytes, AppendedEntry]] = {}
+
+    def read_attachment(self, seq: int, name: str) -> bytes | None:
+        if (seq, name) in self.pending_blobs:
+            return self.pending_blobs[(seq, name)]
+        return queries.read_attachment(self.conn, seq, name)
+
+    def append(self, req: AppendRequest) -> AppendedEntry:
+        seq = self.tree.size
+        context = AppendContext(seq, self.prev, self.series, self.read_attachment)
+        try:
+            body = req.body(context) if callable(req.body) else req.body
+            data = encode_entry(Entry(seq, req.kind, req.at, self.prev, body))
+            leaf = leaf_hash(data)
+            entry = AppendedEntry(seq, req.kind, req.at, data, leaf, body)
+            blobs = _checked_attachments(seq, req.attach(entry)) if req.attach else {}
+        except BaseException:
+            self.series.drop_draft()
+            raise
+        self.series.keep_draft()
+        entry = replace(entry, attachments=blobs)
+        self.entries.append(
+            {
+                "seq": seq,
+                "kind": req.kind,
+                "at": req.at,
+                "data": data,
+                "leaf_hash": leaf,
+                "prev": self.prev,
+            }
+        )
+        self.nodes.extend(
+            {"level": lv, "idx": ix, "hash": h} for lv, ix, h in self.tree.append(leaf)
+        )
+        for name, blob in blobs.items():
+            self.attachments.append({"seq": seq, "name": name, "data": blob})
+            self.pending_blobs[(seq, name)] = blob
+        if req.idempotency_key is not None and req.request_digest is not None:
+            self.keys.append(
+                {"key": req.idempotency_key, "request_digest": req.request_digest, "seq": seq}
+            )
+            self.new_keys[req.idempotency_key] = (req.request_digest, entry)
+        self.prev = leaf
+        return entry
+
+
+def _replay_or_conflict(
+    req: AppendRequest, digest: bytes, original: AppendedEntry | int, stored: dict[int, Outcome]
+) -> Outcome:
+    if digest != req.request_digest:
+        seq = original if isinstance(original, int) else original.seq
+        return IdempotencyConflictError(
+            f"idempotency key {req.idempotency_key!r} was first used for a different request "
+            f"(entry {seq}); expected the same request digest, found another"
+        )
+    if isinstance(original, AppendedEntry):
+        return replace(original, replayed=True)
+    return stored[original]
+
+
+def write_batch(
+    conn: Connection, requests: Sequence[AppendRequest], *, origin: str, signer: NoteSigner
+) -> list[Outcome]:
+    """Append ``requests`` on ``conn`` (already in the locked write transaction).
+
+    Returns one outcome per request. Raises (failing the whole batch) only when the
+    database fails or the stored log does not belong to ``origin``.
+    """
+    head = queries.read_head(conn, lock=True)
+    head.require_origin(origin)
+    writer = _BatchWriter(conn, origin, head)
+
+    # Idempotency keys committed by earlier batches, and their original entries.
+    used = queries.read_idempotency(
+        conn, (r.idempotency_key for r in requests if r.idempotency_key)
+    )
+    originals = queries.read_entry_rows(conn, (seq for _, seq in used.values()))
+    blobs = queries.read_attachments(conn, originals)
+    stored: dict[int, Outcome] = {
+        seq: replayed_entry(row, blobs.get(seq, {})) for seq, row in originals.items()
+    }
+
+    outcomes: list[Outcome] = []
+    for req in requests:
+        key = req.idempotency_key
+        if key is not None and key in writer.new_keys:
+            digest, entry = writer.new_keys[key]
+            outcomes.append(_replay_or_conflict(req, digest, entry, stored))
+            continue
+        if key is not None and key in used:
+            digest, seq = used[key]
+            outcomes.append(_replay_or_conflict(req, digest, seq, stored))
+            continue
+        try:
+            outcomes.append(writer.append(req))
+        except exc.SQLAlchemyError:
+            raise  # the transaction is unusable: the whole batch fails
+        except Exception as error:  # a factory, encoding or attach failure: this request only
+            outcomes.append(error)
+
+    if not writer.entries:
+        return outcomes
+    size, root = writer.tree.size, writer.tree.root()
+    signed = sign_checkpoint(Checkpoint(origin, size, root), signer)
+    queries.write_series(conn, writer.series.values, writer.series.existing)
+    queries.insert_rows(
+        conn,
+        entries=writer.entries,
+        nodes=writer.nodes,
+        idempotency=writer.keys,
+        attachments=writer.attachments,
+    )
+    queries.insert_checkpoint(conn, size, root, signed.note)
+    new_head = queries.Head(origin, size, root, writer.prev, tuple(writer.tree.frontier))
+    queries.write_head(conn, head.size, new_head)
+    return outcomes

@@ -1,0 +1,255 @@
+"""The statements the store runs, each on a caller's connection and transaction.
+
+Every read here touches O(1) rows per requested item: proofs read O(log n) Merkle nodes by
+primary key, tiles and entry bundles read one primary-key range, entries stream in
+primary-key chunks. Nothing ever scans the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from ledger.merkle import HASH_SIZE
+from ledger.storage.errors import AppendError, TreeSizeError
+from ledger.storage.models import (
+    AttachmentRow,
+    CheckpointRow,
+    EntryRow,
+    IdempotencyRow,
+    LogHeadRow,
+    MerkleNodeRow,
+    NumberSeriesRow,
+)
+from ledger.storage.records import StoredEntry
+
+__all__ = [
+    "Head",
+    "insert_checkpoint",
+    "insert_rows",
+    "read_attachment",
+    "read_attachments",
+    "read_checkpoint_rows",
+    "read_entries",
+    "read_entry_rows",
+    "read_head",
+    "read_idempotency",
+    "read_node_range",
+    "read_nodes",
+    "read_series",
+    "write_head",
+    "write_series",
+]
+
+_HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The head row: the log's size, root, chain tip and tree frontier."""
+
+    origin: str | None
+    size: int
+    root: bytes
+    last_leaf: bytes
+    frontier: tuple[bytes, ...]
+
+    def require_origin(self, origin: str) -> None:
+        """Refuse to write a log that was started under another origin."""
+        if self.origin is not None and self.origin != origin:
+            raise AppendError(
+                f"this database holds the log of origin {self.origin!r}; "
+                f"expected {origin!r} (the store's origin)"
+            )
+
+
+def read_head(conn: Connection, *, lock: bool = False) -> Head:
+    """The head row; with ``lock`` it is taken ``FOR UPDATE`` (ignored by SQLite, which
+    holds the database write lock from ``BEGIN IMMEDIATE`` instead)."""
+    stmt = select(
+        LogHeadRow.origin,
+        LogHeadRow.size,
+        LogHeadRow.root,
+        LogHeadRow.last_leaf,
+        LogHeadRow.frontier,
+    ).where(LogHeadRow.id == _HEAD_ID)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).one_or_none()
+    if row is None:
+        raise AppendError("the log head row is missing: has the database been migrated?")
+    origin, size, root, last_leaf, frontier = row
+    blob = bytes(frontier)
+    if len(blob) % HASH_SIZE:
+        raise AppendError(f"the stored frontier is {len(blob)} bytes, not a multiple of 32")
+    hashes = tuple(blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE))
+    return Head(origin, size, bytes(root), bytes(last_leaf), hashes)
+
+
+def write_head(conn: Connection, old_size: int, head: Head) -> None:
+    """Move the head from ``old_size`` to ``head``; refuses if someone else moved it."""
+    result = conn.execute(
+        update(LogHeadRow)
+        .where(LogHeadRow.id == _HEAD_ID, LogHeadRow.size == old_size)
+        .values(
+            origin=head.origin,
+            size=head.size,
+            root=head.root,
+            last_leaf=head.last_leaf,
+            frontier=b"".join(head.frontier),
+        )
+    )
+    if result.rowcount != 1:
+        raise AppendError(
+            f"the log head moved during the append: expected size {old_size} to still hold"
+        )
+
+
+def insert_rows(
+    conn: Connection,
+    *,
+    entries: Sequence[dict[str, object]],
+    nodes: Sequence[dict[str, object]],
+    idempotency: Sequence[dict[str, object]],
+    attachments: Sequence[dict[str, object]],
+) -> None:
+    """Insert a batch's rows, each table with one ``executemany``, entries first."""
+    for model, rows in (
+        (EntryRow, entries),
+        (MerkleNodeRow, nodes),
+        (IdempotencyRow, idempotency),
+        (AttachmentRow, attachments),
+    ):
+        if rows:
+            conn.execute(insert(model), list(rows))
+
+
+def insert_checkpoint(conn: Connection, size: int, root: bytes, note: bytes) -> None:
+    conn.execute(insert(CheckpointRow).values(size=size, root=root, note=note))
+
+
+def read_nodes(conn: Connection, coords: Sequence[tuple[int, int]]) -> list[bytes]:
+    """Hashes of the perfect subtrees ``(level, index)``, in the order asked, in one query."""
+    if not coords:
+        return []
+    wanted = list(dict.fromkeys(coords))
+    rows = conn.execute(
+        select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash).where(
+            tuple_(MerkleNodeRow.level, MerkleNodeRow.idx).in_(wanted)
+        )
+    ).all()
+    found = {(level, idx): bytes(h) for level, idx, h in rows}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        level, idx = missing[0]
+        raise TreeSizeError(
+            f"Merkle node (level {level}, index {idx}) is not stored: it covers leaves up to "
+            f"{(idx + 1) << level}, beyond the log"
+        )
+    return [found[c] for c in coords]
+
+
+def read_node_range(conn: Connection, level: int, start: int, end: int) -> list[bytes]:
+    """Hashes of the nodes ``[start, end)`` of one tree level, in order (one range query)."""
+    rows = conn.execute(
+        select(MerkleNodeRow.hash)
+        .where(MerkleNodeRow.level == level, MerkleNodeRow.idx >= start, MerkleNodeRow.idx < end)
+        .order_by(MerkleNodeRow.idx)
+    ).all()
+    return [bytes(h) for (h,) in rows]
+
+
+def read_entries(
+    conn: Connection, start: int, end: int, limit: int | None = None
+) -> list[StoredEntry]:
+    """Stored entries with ``start <= seq < end`` in order, at most ``limit`` of them."""
+    rows = conn.execute(
+        select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash)
+        .where(EntryRow.seq >= start, EntryRow.seq < end)
+        .order_by(EntryRow.seq)
+        .limit(limit)
+    ).all()
+    return [StoredEntry(seq, bytes(data), bytes(leaf)) for seq, data, leaf in rows]
+
+
+def read_checkpoint_rows(
+    conn: Connection, *, min_size: int = 0, limit: int | None = None, descending: bool = False
+) -> list[tuple[int, bytes, bytes]]:
+    """``(size, root, note)`` of stored checkpoints with ``size >= min_size``, ordered by size."""
+    order = CheckpointRow.size.desc() if descending else CheckpointRow.size.asc()
+    stmt = (
+        select(CheckpointRow.size, CheckpointRow.root, CheckpointRow.note)
+        .where(CheckpointRow.size >= min_size)
+        .order_by(order)
+        .limit(limit)
+    )
+    return [(size, bytes(root), bytes(note)) for size, root, note in conn.execute(stmt).all()]
+
+
+def read_attachment(conn: Connection, seq: int, name: str) -> bytes | None:
+    data = conn.execute(
+        select(AttachmentRow.data).where(AttachmentRow.seq == seq, AttachmentRow.name == name)
+    ).scalar_one_or_none()
+    return None if data is None else bytes(data)
+
+
+def read_attachments(conn: Connection, seqs: Iterable[int]) -> dict[int, dict[str, bytes]]:
+    """All attachments of the given entries, by ``seq`` then name."""
+    out: dict[int, dict[str, bytes]] = {}
+    wanted = list(set(seqs))
+    if not wanted:
+        return out
+    rows = conn.execute(
+        select(AttachmentRow.seq, AttachmentRow.name, AttachmentRow.data).where(
+            AttachmentRow.seq.in_(wanted)
+        )
+    ).all()
+    for seq, name, data in rows:
+        out.setdefault(seq, {})[name] = bytes(data)
+    return out
+
+
+def read_idempotency(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[bytes, int]]:
+    """``key -> (request digest, seq)`` for the keys already used."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(IdempotencyRow.key, IdempotencyRow.request_digest, IdempotencyRow.seq).where(
+            IdempotencyRow.key.in_(wanted)
+        )
+    ).all()
+    return {key: (bytes(digest), seq) for key, digest, seq in rows}
+
+
+def read_entry_rows(conn: Connection, seqs: Iterable[int]) -> dict[int, StoredEntry]:
+    """The entries with the given sequence numbers, by ``seq``."""
+    wanted = list(set(seqs))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash).where(EntryRow.seq.in_(wanted))
+    ).all()
+    return {seq: StoredEntry(seq, bytes(data), bytes(leaf)) for seq, data, leaf in rows}
+
+
+def read_series(conn: Connection, name: str) -> int | None:
+    """The last number handed out in series ``name`` (``None`` if never used)."""
+    value = conn.execute(
+        select(NumberSeriesRow.last_value).where(NumberSeriesRow.name == name)
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def write_series(conn: Connection, values: dict[str, int], existing: set[str]) -> None:
+    """Store the last number of each series touched by a batch."""
+    new = [{"name": n, "last_value": v} for n, v in values.items() if n not in existing]
+    if new:
+        conn.execute(insert(NumberSeriesRow), new)
+    for name, value in values.items():
+        if name in existing:
+            conn.execute(
+                update(NumberSeriesRow).where(NumberSeriesRow.name == name).values(last_value=value)
+            )

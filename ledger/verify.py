@@ -1,0 +1,537 @@
+"""Streaming verification of a whole log against its signed checkpoints.
+
+:class:`LogVerifier` takes the stored entries in order of their stored ``seq`` and the
+stored checkpoints, and re-derives everything the log claims, in constant memory:
+
+- every entry's bytes decode as a canonical entry (``ledger.encoding``);
+- the stored ``seq`` column, the entry's own ``seq`` field and its position agree;
+- every ``prev`` is the leaf hash of the entry before it (32 zero bytes for entry 0);
+- every checkpoint's signature verifies with a trusted log key and names this log's origin;
+- the RFC 6962 root recomputed at each checkpoint's size equals the signed root, which
+  also proves every pair of checkpoints consistent (equal sizes ⇒ equal roots);
+- the log is at least as long as every checkpoint.
+
+The first break is raised as :class:`~ledger.errors.ChainError` ``(seq, kind, message)``;
+with ``collect=True`` every break is recorded as a :class:`Finding` instead. To put the
+blame on the right entry, a verdict on entry ``k`` waits until up to three following
+entries have been seen (or :meth:`LogVerifier.finish` is called). The classification rules
+are specified in ``docs/ledger-format.md`` ("Verifying a log").
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import count
+
+from ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
+from ledger.encoding import ZERO_HASH, Entry, decode_entry
+from ledger.errors import (
+    ChainError,
+    CheckpointError,
+    EncodingError,
+    NoteFormatError,
+    NoteSignatureError,
+    UnknownKeyError,
+)
+from ledger.merkle import TreeBuilder, leaf_hash
+from ledger.note import NoteVerifier
+
+__all__ = ["BreakKind", "Finding", "LogReport", "LogVerifier"]
+
+#: Entries seen after entry k before k is judged.
+_LOOKAHEAD = 3
+
+
+class BreakKind(StrEnum):
+    """What is wrong at the reported ``seq``."""
+
+    NON_CANONICAL = "non_canonical"  # the stored bytes are not a canonical entry
+    CHANGED = "changed"  # the entry's bytes differ from the ones the log committed to
+    MISSING = "missing"  # one or more entries are absent from here on
+    INSERTED = "inserted"  # an extra entry stands here
+    REORDERED = "reordered"  # the entry here belongs later in the log
+    MISNUMBERED = "misnumbered"  # only the stored seq column disagrees with the entry
+    TRUNCATED = "truncated"  # the log ends before a signed checkpoint's size
+    ROOT_MISMATCH = "root_mismatch"  # a signed root differs from the recomputed one
+    BAD_SIGNATURE = "bad_signature"  # a checkpoint signature by a trusted key fails
+    UNKNOWN_KEY = "unknown_key"  # a checkpoint carries no signature by a trusted key
+    BAD_CHECKPOINT = "bad_checkpoint"  # a checkpoint is malformed or names another log
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One break: the first bad ``seq``, its kind and what was expected vs found."""
+
+    seq: int
+    kind: BreakKind
+    message: str
+
+    def to_error(self) -> ChainError:
+        return ChainError(self.seq, self.kind, self.message)
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """Outcome of a verification run.
+
+    ``checkpoints_verified`` counts checkpoints whose signature verified *and* whose root
+    matched the recomputed tree; ``latest_checkpoint`` is the largest of them.
+    """
+
+    origin: str
+    size: int
+    root: bytes
+    checkpoints_verified: int
+    latest_checkpoint: SignedCheckpoint | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def unvouched(self) -> int:
+        """Entries after the latest verified checkpoint (not yet covered by a signature)."""
+        return self.size - (self.latest_checkpoint.checkpoint.size if self.latest_checkpoint else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the verifier keeps of one stored entry while its verdict is pending."""
+
+    stored: int
+    leaf: bytes
+    seq: int | None  # the entry's own seq field; None when the bytes do not decode
+    prev: bytes | None
+    problem: str  # why the bytes do not decode ("" when they do)
+
+
+@dataclass(frozen=True, slots=True)
+class _Intake:
+    """A checkpoint as received: verified, or the finding its verification produced."""
+
+    size: int
+    signed: SignedCheckpoint | None
+    failure: Finding | None
+
+
+class LogVerifier:
+    """Verify a log entry by entry; see the module documentation.
+
+    Checkpoints can be given at construction, one by one with :meth:`add_checkpoint`
+    (held until the verifier reaches their size), or as an iterable sorted by tree size
+    with :meth:`expect_checkpoints` (read lazily, so memory stays constant). A checkpoint
+    must arrive before the verifier has moved past its size.
+    """
+
+    def __init__(
+        self,
+        origin: str,
+        verifiers: Sequence[NoteVerifier],
+        *,
+        checkpoints: Iterable[bytes] = (),
+        collect: bool = False,
+    ) -> None:
+        if not verifiers:
+            raise ValueError("at least one trusted log key is needed to verify checkpoints")
+        self.origin = origin
+        self._verifiers = tuple(verifiers)
+        self._collect = collect
+        self._builder = TreeBuilder()
+        self._window: deque[_Stored] = deque()
+        self._expect_stored = 0  # stored seq expected for the next judged entry
+        self._expect_seq = 0  # seq field expected for the next judged entry
+        self._last_leaf = ZERO_HASH  # leaf hash of the entry stored before the next one
+        self._last_prev: bytes | None = None  # ... its prev field
+        self._last_seq: int | None = None  # ... its seq field
+        self._resyncing = False  # after a finding (collect mode), until the chain links again
+        self._settled = -1  # largest tree size whose checkpoints have been checked
+        self._vouched = 0  # largest tree size whose signed root matched
+        self._roots_valid = True  # False once a finding makes the tree differ from the log's
+        self._pending: list[tuple[int, int, _Intake]] = []  # min-heap by size
+        self._tiebreak = count()
+        self._stream: Iterator[bytes] | None = None
+        self._stream_head: _Intake | None = None
+        self._verified = 0
+        self._latest: SignedCheckpoint | None = None
+        self._findings: list[Finding] = []
+        self._finished = False
+        for note in checkpoints:
+            self.add_checkpoint(note)
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def add_checkpoint(self, note: bytes) -> None:
+        """Queue one checkpoint; it is checked when the verifier reaches its size."""
+        self._check_open()
+        intake = self._intake(note)
+        if intake is None:
+            return
+        if intake.size < self._builder.size:
+            raise ValueError(
+                f"checkpoint for size {intake.size} arrived after the verifier passed that size "
+                f"({self._builder.size}); supply checkpoints before their entries"
+            )
+        if intake.size == self._settled:
+            self._check_group(intake.size, [intake])
+            return
+        heapq.heappush(self._pending, (intake.size, next(self._tiebreak), intake))
+
+    def expect_checkpoints(self, notes: Iterable[bytes]) -> None:
+        """Read checkpoints lazily from ``notes``, which must be sorted by tree size."""
+        self._check_open()
+        if self._stream is not None:
+            raise ValueError("expect_checkpoints was already called")
+        self._stream = iter(notes)
+        self._advance_stream()
+
+    def _advance_stream(self) -> None:
+        self._stream_head = None
+        while self._stream is not None and self._stream_head is None:
+            note = next(self._stream, None)
+            if note is None:
+                self._stream = None
+            else:
+                self._stream_head = self._intake(note)
+
+    def _pull_stream(self, size: int) -> None:
+        """Move streamed checkpoints of at most ``size`` into the pending heap."""
+        while self._stream_head is not None and self._stream_head.size <= size:
+            head = self._stream_head
+            if head.size <= self._settled:
+                raise ValueError(
+                    f"streamed checkpoints must be sorted by size: size {head.size} came "
+                    f"after the verifier reached size {self._settled}"
+                )
+            heapq.heappush(self._pending, (head.size, next(self._tiebreak), head))
+            self._advance_stream()
+
+    def _intake(self, note: bytes) -> _Intake | None:
+        """Verify a checkpoint's signature and origin now; judge its root later."""
+        try:
+            signed = open_checkpoint(note, self._verifiers, origin=self.origin)
+        except (NoteSignatureError, UnknownKeyError, NoteFormatError, CheckpointError) as exc:
+            size = _claimed_size(note)
+            if isinstance(exc, NoteSignatureError):
+                kind = BreakKind.BAD_SIGNATURE
+            elif isinstance(exc, UnknownKeyError):
+                kind = BreakKind.UNKNOWN_KEY
+            else:
+                kind = BreakKind.BAD_CHECKPOINT
+            if size is None:
+                # Nothing in it says which entries it concerns: report it where we stand.
+                self._report(Finding(self._builder.size, kind, f"checkpoint: {exc}"))
+                return None
+            message = f"checkpoint for size {size}: {exc}"
+            return _Intake(size, None, Finding(max(size - 1, 0), kind, message))
+        return _Intake(signed.checkpoint.size, signed, None)
+
+    def _settle(self, size: int) -> None:
+        """Check every checkpoint for tree ``size`` (called as the tree reaches it)."""
+        if size <= self._settled:
+            return
+        self._pull_stream(size)
+        self._settled = size
+        group: list[_Intake] = []
+        while self._pending and self._pending[0][0] == size:
+            group.append(heapq.heappop(self._pending)[2])
+        if group:
+            self._check_group(size, group)
+
+    def _check_group(self, size: int, group: Sequence[_Intake]) -> None:
+        for intake in group:
+            if intake.failure is not None:
+                self._report(intake.failure)
+        signed = [i.signed for i in group if i.signed is not None]
+        if not signed or not self._roots_valid:
+            return
+        root = self._builder.root()
+        good = [s for s in signed if s.checkpoint.root == root]
+        bad = [s for s in signed if s.checkpoint.root != root]
+        if good:
+            self._verified += len(good)
+            self._vouched = size
+            if self._latest is None or self._latest.checkpoint.size <= size:
+                self._latest = good[0]
+        if not bad:
+            return
+        found = bad[0].checkpoint.root.hex()
+        if good or self._vouched == size:
+            # RFC 9162 §2.1.4: two trees of one size are consistent only if their roots match.
+            self._diverge(
+                Finding(
+                    max(size - 1, 0),
+                    BreakKind.ROOT_MISMATCH,
+                    f"two checkpoints signed for size {size} disagree: root {found} and the "
+                    f"log's root {root.hex()}; the log signed inconsistent checkpoints",
+                )
+            )
+        elif size - self._vouched == 1:
+            self._diverge(
+                Finding(
+                    size - 1,
+                    BreakKind.CHANGED,
+                    f"entry {size - 1} does not hash to the root signed for size {size} "
+                    f"(signed {found}, recomputed {root.hex()}) while entry {size - 2} does",
+                )
+            )
+        else:
+            self._diverge(
+                Finding(
+                    self._vouched,
+                    BreakKind.ROOT_MISMATCH,
+                    f"entries {self._vouched}..{size - 1} do not hash to the root signed for "
+                    f"size {size} (signed {found}, recomputed {root.hex()}); the prev chain "
+                    f"is intact, so the entries were rewritten and re-chained, or the log "
+                    f"signed a root it never had",
+                )
+            )
+
+    def _diverge(self, finding: Finding) -> None:
+        self._roots_valid = False
+        self._report(finding)
+
+    def _root_at(self, size: int, root: bytes) -> bool | None:
+        """Whether a verified checkpoint for ``size`` signs ``root``; None if none exists."""
+        if not self._roots_valid:
+            return None
+        self._pull_stream(size)
+        candidates = [i.signed for s, _, i in self._pending if s == size and i.signed]
+        if not candidates:
+            return None
+        return any(c.checkpoint.root == root for c in candidates)
+
+    # -- entries -------------------------------------------------------------------------
+
+    def add_entry(self, seq: int, data: bytes) -> Entry | None:
+        """Feed the next stored entry: its stored ``seq`` column value and stored bytes.
+
+        Returns the decoded entry (its verdict may still be pending), or ``None`` in
+        collect mode when the bytes do not decode.
+        """
+        self._check_open()
+        self._settle(0)
+        try:
+            entry: Entry | None = decode_entry(data)
+        except EncodingError as exc:
+            entry = None
+            problem = str(exc) or type(exc).__name__
+        if entry is not None:
+            item = _Stored(seq, leaf_hash(data), entry.seq, entry.prev, "")
+        else:
+            item = _Stored(seq, leaf_hash(data), None, None, problem)
+        self._window.append(item)
+        if entry is None and not self._collect:
+            # Judge everything up to this entry now: it cannot be returned as an Entry.
+            while self._window:
+                self._step()
+        while len(self._window) > _LOOKAHEAD:
+            self._step()
+        return entry
+
+    def finish(self) -> LogReport:
+        """Judge the remaining entries and checkpoints; returns the report."""
+        self._check_open()
+        self._settle(0)
+        while self._window:
+            self._step()
+        self._finished = True
+        self._pull_stream(2**64)
+        size = self._builder.size
+        beyond = [i for _, _, i in sorted(self._pending)]
+        signed_beyond = [i for i in beyond if i.signed is not None]
+        if signed_beyond:
+            largest = signed_beyond[-1].size
+            self._report(
+                Finding(
+                    size,
+                    BreakKind.TRUNCATED,
+                    f"the log has {size} entries but a checkpoint signed for size {largest} "
+                    f"requires {largest}",
+                )
+            )
+        for intake in beyond:
+            if intake.failure is not None:
+                self._report(intake.failure)
+        return LogReport(
+            origin=self.origin,
+            size=size,
+            root=self._builder.root(),
+            checkpoints_verified=self._verified,
+            latest_checkpoint=self._latest,
+            findings=tuple(self._findings),
+        )
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise ValueError("the verifier is finished; start a new LogVerifier")
+
+    def _report(self, finding: Finding) -> None:
+        if not self._collect:
+            raise finding.to_error()
+        self._findings.append(finding)
+
+    def _step(self) -> None:
+        item = self._window.popleft()
+        if self._resyncing:
+            # After a break, checking resumes at the first entry that links to the one
+            # stored before it and carries the next seq; later breaks are then reported.
+            if (
+                item.seq is not None
+                and self._last_seq is not None
+                and item.seq == self._last_seq + 1
+                and item.prev == self._last_leaf
+            ):
+                self._resyncing = False
+                self._expect_stored, self._expect_seq = item.stored, item.seq
+            else:
+                self._take(item)
+                return
+        verdict = self._judge(item, list(self._window))
+        if verdict is not None:
+            self._diverge(Finding(self._expect_stored, *verdict))
+            self._resyncing = True
+        self._take(item)
+
+    def _take(self, item: _Stored) -> None:
+        """Add ``item`` to the tree and make it the predecessor of the next entry."""
+        self._builder.append(item.leaf)
+        self._last_leaf, self._last_prev, self._last_seq = item.leaf, item.prev, item.seq
+        self._expect_stored += 1
+        self._expect_seq += 1
+        self._settle(self._builder.size)
+
+    def _judge(self, item: _Stored, ahead: Sequence[_Stored]) -> tuple[BreakKind, str] | None:
+        """The break at ``item``, if any, given the entries stored after it."""
+        stored, seq = self._expect_stored, self._expect_seq
+        if item.seq is None or item.prev is None:
+            if item.stored > stored:
+                return BreakKind.MISSING, f"stored seq jumps from {stored - 1} to {item.stored}"
+            if item.stored < stored:
+                return BreakKind.INSERTED, f"stored seq {item.stored} repeats at position {seq}"
+            return BreakKind.NON_CANONICAL, f"stored bytes are not an entry: {item.problem}"
+        links = item.prev == self._last_leaf
+        if item.seq == seq and links:
+            if item.stored != stored:
+                return (
+                    BreakKind.MISNUMBERED,
+                    f"stored seq column is {item.stored}, but the entry is seq {seq} and links "
+                    f"to its predecessor",
+                )
+            return self._judge_by_successor(item, ahead)
+        return self._classify(item.seq, item.prev, ahead, links)
+
+    def _classify(
+        self, claimed: int, prev: bytes, ahead: Sequence[_Stored], links: bool
+    ) -> tuple[BreakKind, str]:
+        """Name the break of an entry whose own seq field (``claimed``) or ``prev`` is wrong."""
+        seq = self._expect_seq
+        moved = any(y.leaf == prev for y in ahead) or any(
+            y.seq == seq and y.prev == self._last_leaf for y in ahead
+        )
+        if claimed > seq:
+            if links:
+                return (
+                    BreakKind.CHANGED,
+                    f"seq field says {claimed} where {seq} belongs, yet prev links to entry "
+                    f"{seq - 1}: the bytes were altered",
+                )
+            if moved:
+                return (
+                    BreakKind.REORDERED,
+                    f"entry {claimed} stands where {seq} belongs and links to an entry stored "
+                    f"after it",
+                )
+            absent = (
+                f"entry {seq} is" if claimed == seq + 1 else f"entries {seq}..{claimed - 1} are"
+            )
+            return BreakKind.MISSING, f"{absent} missing: entry {claimed} follows entry {seq - 1}"
+        if claimed < seq:
+            return (
+                BreakKind.INSERTED,
+                f"entry claims seq {claimed}, which an earlier entry already holds "
+                f"(position {seq})",
+            )
+        if ahead and ahead[0].seq == seq and ahead[0].prev == self._last_leaf:
+            return (
+                BreakKind.INSERTED,
+                f"an extra entry {seq} stands before the entry {seq} that links to entry {seq - 1}",
+            )
+        if self._last_prev is not None and prev == self._last_prev:
+            return (
+                BreakKind.INSERTED,
+                f"entry {seq} repeats the prev of entry {seq - 1}: a second entry forked from "
+                f"the same predecessor",
+            )
+        if moved:
+            return (
+                BreakKind.REORDERED,
+                f"entry {seq} links to an entry stored after it (prev {prev.hex()})",
+            )
+        return (
+            BreakKind.CHANGED,
+            f"prev is {prev.hex()}; expected the leaf hash of entry {seq - 1}, "
+            f"{self._last_leaf.hex()}",
+        )
+
+    def _judge_by_successor(
+        self, item: _Stored, ahead: Sequence[_Stored]
+    ) -> tuple[BreakKind, str] | None:
+        """Blame a well-formed entry its successor does not link to, if the evidence says so.
+
+        Two hypotheses explain a successor whose prev is not this entry's leaf: this
+        entry was altered (or inserted), or the successor was. A checkpoint for the size
+        ending at this entry decides; otherwise the entry after the successor does (it
+        links to an intact successor); otherwise the earlier entry is blamed.
+        """
+        if not ahead:
+            return None
+        nxt = ahead[0]
+        seq = self._expect_seq
+        if nxt.seq is None or nxt.stored != item.stored + 1 or nxt.prev == item.leaf:
+            return None
+        after = ahead[1] if len(ahead) > 1 and ahead[1].prev is not None else None
+        if nxt.seq == seq and nxt.prev == item.prev:
+            kind = BreakKind.INSERTED
+            message = (
+                f"entry {seq} and the entry stored after it both claim seq {seq} and the same "
+                f"predecessor; the chain continues from the later one"
+            )
+            evidence = None
+            if after is not None and after.prev == nxt.leaf:
+                evidence = True
+            elif after is not None and after.prev == item.leaf:
+                evidence = False
+        elif nxt.seq == seq + 1:
+            kind = BreakKind.CHANGED
+            message = (
+                f"entry {seq}'s leaf hash is {item.leaf.hex()}, but entry {seq + 1} names "
+                f"{nxt.prev.hex() if nxt.prev else '?'} as its prev: entry {seq} was altered"
+            )
+            evidence = None if after is None else after.prev == nxt.leaf
+        else:
+            return None
+        tentative = TreeBuilder(self._builder.size, self._builder.frontier)
+        tentative.append(item.leaf)
+        signed = self._root_at(tentative.size, tentative.root())
+        blame = (not signed) if signed is not None else (evidence if evidence is not None else True)
+        return (kind, message) if blame else None
+
+
+def _claimed_size(note: bytes) -> int | None:
+    """The tree size a checkpoint note claims, read without trusting it (for reports)."""
+    try:
+        text = note.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    split = text.rfind("\n\n")
+    if split < 0:
+        return None
+    try:
+        return Checkpoint.parse(text[: split + 1]).size
+    except CheckpointError:
+        return None
