@@ -88,6 +88,4 @@ TreasurerStaff = Annotated[Principal, Depends(_staff(Role.TREASURER))]
 InspectorStaff = Annotated[Principal, Depends(_staff(Role.INSPECTOR))]
 AdminStaff = Annotated[Principal, Depends(_staff(Role.ADMIN))]
 #: Reprints and receipt details: the office's own counter staff and supervisors, inspectors.
-ReprintStaff = Annotated[
-    Principal, Depends(_staff(Role.COUNTER, Role.SUPERVISOR, Role.INSPECTOR))
-]
+ReprintStaff = Annotated[Principal, Depends(_staff(Role.COUNTER, Role.SUPERVISOR, Role.INSPECTOR))]

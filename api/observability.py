@@ -131,7 +131,10 @@ class ObservabilityMiddleware:
         headers = [
             (b"content-type", PROBLEM_MEDIA_TYPE.encode("ascii")),
             (b"content-length", str(len(body)).encode("ascii")),
-            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in problem.headers.items()),
+            *(
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in problem.headers.items()
+            ),
         ]
         await send({"type": "http.response.start", "status": problem.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

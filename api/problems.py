@@ -105,7 +105,7 @@ PROBLEM_TYPES: Final[Mapping[str, _Kind]] = {
 
 def problem_type(slug: str) -> str:
     """The ``type`` URI of a problem slug (raises ``KeyError`` for an undocumented slug)."""
-    PROBLEM_TYPES[slug]  # noqa: B018 - fail loudly on a slug not in the table
+    PROBLEM_TYPES[slug]
     return PROBLEM_BASE + slug
 
 
@@ -118,17 +118,18 @@ class Problem:
     detail_en: str
     extra: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    status_override: int | None = None  # a refused charge is 422 whatever its verdict
 
     @property
     def status(self) -> int:
-        return PROBLEM_TYPES[self.slug].status
+        return self.status_override or PROBLEM_TYPES[self.slug].status
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         kind = PROBLEM_TYPES[self.slug]
         out: dict[str, Any] = {
             "type": problem_type(self.slug),
             "title": kind.title,
-            "status": kind.status,
+            "status": self.status,
             "detail": self.detail_id,
             "detail_en": self.detail_en,
         }
@@ -156,7 +157,7 @@ def _charge_refused(exc: Exception) -> Problem:
     slug = exc.verdict.replace("_", "-")
     if slug not in PROBLEM_TYPES:
         slug = "invalid-request"
-    return Problem(slug, exc.detail_id, exc.detail_en, exc.extra)
+    return Problem(slug, exc.detail_id, exc.detail_en, exc.extra, status_override=422)
 
 
 def _generic(slug: str, detail_en: str | None = None) -> Callable[[Exception], Problem]:
@@ -177,9 +178,9 @@ def _invalid_inputs(exc: Exception) -> Problem:
     extra: dict[str, Any] = {"service": exc.service_code, "errors": items}
     if items:
         extra["field"] = items[0]["field"]
-    detail_id = "; ".join(p.message_id for p in exc.problems) or PROBLEM_TYPES[
-        "invalid-inputs"
-    ].detail_id
+    detail_id = (
+        "; ".join(p.message_id for p in exc.problems) or PROBLEM_TYPES["invalid-inputs"].detail_id
+    )
     return Problem("invalid-inputs", detail_id, str(exc), extra)
 
 

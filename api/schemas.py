@@ -104,7 +104,7 @@ class UserModel(BaseModel):
 
 class LoginResponse(BaseModel):
     token: str = Field(description="Bearer token of the session (also set as a cookie).")
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
     expires_at: int = Field(description="Idle expiry, UTC ms; each use extends it.")
     user: UserModel
 

@@ -141,7 +141,10 @@ class ChainChecker:
             self._explained_until = obs.pos + 1
             if obs.seq is None:
                 return
-        if obs.seq is not None and obs.seq - obs.pos != self._base:
+        if obs.prev is not None and not self._links(obs) and self._links(obs, 1):
+            # It links past the entry before it: that one was slipped in.
+            self._inserted(self._recent[-1], obs)
+        elif obs.seq is not None and obs.seq - obs.pos != self._base:
             self._pending, self._pending_jump = obs, True
         elif not self._links(obs) and obs.pos > self._explained_until:
             self._pending, self._pending_jump = obs, False

@@ -12,6 +12,16 @@ from audit.reconciliation import DepositRow, ReconciliationRow
 
 __all__ = ["AuditResult", "Scope"]
 
+#: Findings that follow from a break of the entries (a root no longer matching, receipts
+#: no longer committing): when a break of the entries is located, it comes first.
+_CONSEQUENCES = {
+    "integrity.receipt_mismatch": 1,
+    "integrity.receipt_missing": 1,
+    "integrity.root_mismatch": 2,
+    "integrity.inconsistent": 2,
+    "integrity.unsigned": 2,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -62,8 +72,9 @@ class AuditResult:
     def first_break(self) -> Finding | None:
         """The integrity finding at the lowest ``seq`` (the first place the log is bad)."""
         located = [f for f in self.integrity_findings if f.seq is not None]
+        exact = [f for f in located if f.code not in _CONSEQUENCES]
         if located:
-            return min(located, key=lambda f: (f.seq, f.severity.rank))
+            return min(exact or located, key=lambda f: (f.seq, _CONSEQUENCES.get(f.code, 0)))
         return self.integrity_findings[0] if self.integrity_findings else None
 
     @property

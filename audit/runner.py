@@ -136,10 +136,10 @@ class _Audit:
         if self.since is not None:
             self._check_since_consistency(total)
         self.checkpoints.at_size(0, EMPTY_ROOT, None)
-        window: deque[tuple[Future[EntryChunk], list[bytes]]] = deque()
+        window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
         depth = 2 * max(self.workers.count, 1)
-        for datas in self._chunks():
-            window.append((self.workers.submit(check_entry_chunk, datas), datas))
+        for stored, datas in self._chunks():
+            window.append((self.workers.submit(check_entry_chunk, datas), stored, datas))
             if len(window) > depth:
                 self._consume(*window.popleft())
                 if self.progress is not None:
@@ -158,17 +158,22 @@ class _Audit:
         tables = self.compliance.finish()
         return self._result(tables)
 
-    def _chunks(self) -> Iterator[list[bytes]]:
-        batch: list[bytes] = []
-        for _, data in self.source.entries(0):
-            batch.append(data)
-            if len(batch) == CHUNK:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+    def _chunks(self) -> Iterator[tuple[list[int], list[bytes]]]:
+        """Runs of ``(stored seqs, entry bytes)``; the stored seq keys the attachments."""
+        stored: list[int] = []
+        datas: list[bytes] = []
+        for seq, data in self.source.entries(0):
+            stored.append(seq)
+            datas.append(data)
+            if len(datas) == CHUNK:
+                yield stored, datas
+                stored, datas = [], []
+        if datas:
+            yield stored, datas
 
-    def _consume(self, future: Future[EntryChunk], datas: list[bytes]) -> None:
+    def _consume(
+        self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]
+    ) -> None:
         checked = future.result()
         leaves, problems = checked.leaves, checked.problems
         chain, tree, checkpoints = self.chain, self.tree, self.checkpoints
@@ -193,10 +198,10 @@ class _Audit:
                 if size == since_size:
                     self._check_since_root(root)
             if value is not None:
-                self._entry(value, data)
+                self._entry(value, data, stored[i])
         self._flush_receipts()
 
-    def _entry(self, value: dict[str, Any], data: bytes) -> None:
+    def _entry(self, value: dict[str, Any], data: bytes, stored_seq: int) -> None:
         seq, kind, at, body = value["seq"], value["kind"], value["at"], value["body"]
         self.kinds[kind] += 1
         if self.first_at is None:
@@ -215,7 +220,7 @@ class _Audit:
                 ref = self.compliance.receipts.get(target) if type(target) is int else None
                 if ref is not None:
                     voided = (self.compliance.registry.lokets[ref.loket][1], ref.charged)
-            self.pending_receipts.append((seq, data, voided))
+            self.pending_receipts.append((stored_seq, data, voided))
             if len(self.pending_receipts) >= RECEIPT_JOB:
                 self._flush_receipts()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ __all__ = [
     "NoteSignature",
     "NoteSigner",
     "NoteVerifier",
+    "decode_base64_strict",
     "key_id",
     "open_note",
     "sign_note",
@@ -53,6 +55,7 @@ _PUBLIC_KEY_SIZE = 32
 _SEED_SIZE = 32
 _ED25519_SIGNATURE_SIZE = 64
 _SIGNATURE_PREFIX = "\u2014 "  # em dash U+2014 and a space
+_CONTROL_RE = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
 def _check_name(name: str) -> None:
@@ -216,11 +219,12 @@ class Note:
 
 def _check_text(text: str, what: str) -> None:
     """C2SP signed-note: no ASCII control characters other than newline."""
-    for i, ch in enumerate(text):
-        if ord(ch) < 0x20 and ch != "\n":
-            raise NoteFormatError(
-                f"{what} contains control character U+{ord(ch):04X} at character {i}"
-            )
+    found = _CONTROL_RE.search(text)
+    if found:
+        raise NoteFormatError(
+            f"{what} contains control character U+{ord(found.group()):04X} "
+            f"at character {found.start()}"
+        )
 
 
 def _check_note_text(text: str) -> None:

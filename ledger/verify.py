@@ -150,7 +150,8 @@ class LogVerifier:
         self._last_seq: int | None = None  # ... its seq field
         self._resyncing = False  # after a finding (collect mode), until the chain links again
         self._settled = -1  # largest tree size whose checkpoints have been checked
-        self._vouched = 0  # largest tree size whose signed root matched
+        self._vouched = 0  # entries before this are covered by a matching signed root
+        self._matched = -1  # largest tree size with a matching signed root (-1: none yet)
         self._roots_valid = True  # False once a finding makes the tree differ from the log's
         self._pending: list[tuple[int, int, _Intake]] = []  # min-heap by size
         self._tiebreak = count()
@@ -254,13 +255,13 @@ class LogVerifier:
         bad = [s for s in signed if s.checkpoint.root != root]
         if good:
             self._verified += len(good)
-            self._vouched = size
+            self._vouched = self._matched = size
             if self._latest is None or self._latest.checkpoint.size <= size:
                 self._latest = good[0]
         if not bad:
             return
         found = bad[0].checkpoint.root.hex()
-        if good or self._vouched == size:
+        if self._matched == size:
             # RFC 9162 §2.1.4: two trees of one size are consistent only if their roots match.
             self._diverge(
                 Finding(
@@ -268,6 +269,15 @@ class LogVerifier:
                     BreakKind.ROOT_MISMATCH,
                     f"two checkpoints signed for size {size} disagree: root {found} and the "
                     f"log's root {root.hex()}; the log signed inconsistent checkpoints",
+                )
+            )
+        elif size == 0:
+            self._diverge(
+                Finding(
+                    0,
+                    BreakKind.ROOT_MISMATCH,
+                    f"a checkpoint for the empty log signs root {found}; the empty tree's "
+                    f"root is {root.hex()}",
                 )
             )
         elif size - self._vouched == 1:

@@ -312,26 +312,33 @@ def layout_receipt(model: ReceiptRenderModel, layout: PaperLayout) -> PageLayout
     return flow.finish()
 
 
-def _draw_qr(canvas: Canvas, item: QrItem) -> None:
-    module = item.size / item.qr.size
-    top = item.y + item.size
-    for r, row in enumerate(item.qr.modules):
+def _qr_path(modules: tuple[tuple[bool, ...], ...]) -> str:
+    """PDF path operators in module units: ``x y w h re`` per horizontal run of dark modules
+    (ISO 32000-1 §8.5.2.1), then ``f`` to fill them (§8.5.3.1)."""
+    ops: list[str] = []
+    for r, row in enumerate(modules):
         c = 0
-        while c < len(row):  # one rectangle per horizontal run of dark modules
+        while c < len(row):
             if not row[c]:
                 c += 1
                 continue
             start = c
             while c < len(row) and row[c]:
                 c += 1
-            canvas.rect(
-                item.x + start * module,
-                top - (r + 1) * module,
-                (c - start) * module,
-                module,
-                stroke=0,
-                fill=1,
-            )
+            ops.append(f"{start} {r} {c - start} 1 re")
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def _draw_qr(canvas: Canvas, item: QrItem) -> None:
+    """The QR symbol as one filled path, in whole-module coordinates."""
+    module = item.size / item.qr.size
+    canvas.saveState()
+    # Module (column, row) → page: origin at the top-left corner, rows growing downwards.
+    canvas.transform(module, 0, 0, -module, item.x, item.y + item.size)
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.addLiteral(_qr_path(item.qr.modules))
+    canvas.restoreState()
 
 
 def render_pdf(model: ReceiptRenderModel, layout: PaperLayout) -> bytes:

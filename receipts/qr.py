@@ -27,6 +27,7 @@ import qrcode.util
 from PIL import Image
 
 from receipts.errors import MalformedReceipt, QrCapacityError
+from receipts.qrmask import FastMaskQRCode
 
 __all__ = [
     "MAX_QR_VERSION",
@@ -97,7 +98,7 @@ class QrCode:
 
 def make_qr(text: str, *, max_version: int = MAX_QR_VERSION) -> QrCode:
     """Encode ``text`` at level M with a byte segment then, after ``#``, an alphanumeric one."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
+    qr = FastMaskQRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
     head, sep, tail = text.partition("#")
     if sep and tail and qrcode.util.RE_ALPHA_NUM.match(tail.encode("ascii", "replace")):
         qr.add_data(qrcode.util.QRData((head + sep).encode("utf-8"), qrcode.util.MODE_8BIT_BYTE))
@@ -106,7 +107,7 @@ def make_qr(text: str, *, max_version: int = MAX_QR_VERSION) -> QrCode:
         qr.add_data(text.encode("utf-8"), optimize=0)
     try:
         qr.make(fit=True)
-    except qrcode.exceptions.DataOverflowError as exc:
+    except (qrcode.exceptions.DataOverflowError, ValueError) as exc:  # past version 40
         raise QrCapacityError(f"{len(text)} characters do not fit any QR version") from exc
     version = int(qr.version)
     if version > max_version:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.engine import make_url
+
 from api.errors import ServiceError
 from api.services.bootstrap import initialize
 from api.settings import Settings
@@ -70,6 +72,4 @@ def run(args: argparse.Namespace) -> int:
 
 def _safe_url(url: str) -> str:
     """The database URL without its password."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

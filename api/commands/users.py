@@ -86,11 +86,11 @@ def _add(args: argparse.Namespace) -> int:
         with open_services(Settings()) as services:
             row = services.staff.add_user(
                 args.username,
-                args.name or args.username,
-                args.role,
-                args.office,
-                password,
-                SYSTEM_ACTOR,
+                display_name=args.name or args.username,
+                role=args.role,
+                office=args.office,
+                password=password,
+                by=SYSTEM_ACTOR,
             )
     except (ServiceError, LedgerError, ValueError) as exc:
         return _fail(exc)

@@ -56,7 +56,12 @@ def list_users(principal: AdminStaff, services: ServicesDep) -> list[UserModel]:
 )
 def add_user(body: UserCreate, principal: AdminStaff, services: ServicesDep) -> UserModel:
     row = services.staff.add_user(
-        body.username, body.name, body.role, body.office, body.password, principal.user_id
+        body.username,
+        display_name=body.name,
+        role=body.role,
+        office=body.office,
+        password=body.password,
+        by=principal.user_id,
     )
     return _user(row)
 
@@ -146,7 +151,8 @@ async def publish_schedule(
     raw = await request.body()
     if len(raw) > _MAX_SCHEDULE_BYTES:
         raise InvalidRequestError(
-            f"expected a schedule document of at most {_MAX_SCHEDULE_BYTES} bytes, found {len(raw)}",
+            f"expected a schedule document of at most {_MAX_SCHEDULE_BYTES} bytes, "
+            f"found {len(raw)}",
             "Dokumen tarif terlalu besar.",
         )
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -28,7 +28,9 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         code: {
             "model": ProblemModel,
             "description": _DESCRIPTIONS.get(code, "Problem."),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemModel"}}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemModel"}}
+            },
         }
         for code in (*codes, 503)
     }

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from api.errors import AccountLockedError, AuthenticationError, LoginFailedError, LoginThrottledError
+from api.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    LoginFailedError,
+    LoginThrottledError,
+)
 from api.services.credentials import (
     LoginPolicy,
     PasswordHashing,
@@ -106,7 +111,8 @@ class AuthService:
             raise AccountLockedError(
                 f"expected fewer than {self._policy.max_failures} failed logins, found "
                 f"{throttle.failures}; the user name is locked for {wait} s",
-                f"Akun dikunci karena terlalu banyak percobaan masuk; coba lagi dalam {wait} detik.",
+                "Akun dikunci karena terlalu banyak percobaan masuk; "
+                f"coba lagi dalam {wait} detik.",
                 retry_after_s=wait,
             )
         if now < throttle.next_allowed_at:

@@ -97,9 +97,7 @@ def _register_keys(services: Services, key_files: KeyFiles, report: InitReport) 
             valid_from=now,
         )
         services.store.append(
-            AppendRequest(
-                kind="key.added", at=now, body=key_added_body(record, by=SYSTEM_ACTOR)
-            )
+            AppendRequest(kind="key.added", at=now, body=key_added_body(record, by=SYSTEM_ACTOR))
         )
         report.keys_registered.append(f"log {record.name}")
     try:
@@ -133,13 +131,20 @@ def _demo(services: Services, settings: Settings, report: InitReport) -> None:
             report.offices_added.append(office.code)
         for counter in office.counters:
             if (office.code, counter.code) not in state.counters:
-                services.directory.add_counter(office.code, counter.code, counter.name, SYSTEM_ACTOR)
+                services.directory.add_counter(
+                    office.code, counter.code, counter.name, SYSTEM_ACTOR
+                )
                 report.counters_added.append(f"{office.code}/{counter.code}")
     existing = {u.username for u in services.staff.users()}
     for user in demo.staff:
         if user.username not in existing:
             services.staff.add_user(
-                user.username, user.name, user.role, user.office, user.password, SYSTEM_ACTOR
+                user.username,
+                display_name=user.name,
+                role=user.role,
+                office=user.office,
+                password=user.password,
+                by=SYSTEM_ACTOR,
             )
             report.users_added.append(user.username)
     report.demo_staff = list(demo.staff)

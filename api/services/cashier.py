@@ -163,7 +163,8 @@ class CashierService:
         if wrong:
             listing = ", ".join(f"{k}: sent {v}, ledger {computed[k]}" for k, v in wrong.items())
             raise ClosingMismatchError(
-                f"expected the closing figures computed from the ledger, found differences ({listing})",
+                "expected the closing figures computed from the ledger, "
+                f"found differences ({listing})",
                 "Angka penutupan berbeda dengan catatan di log: "
                 + ", ".join(f"{k} dikirim {v}, tercatat {computed[k]}" for k, v in wrong.items())
                 + ".",

@@ -183,4 +183,3 @@ class ComplaintService:
             filed_at=row.filed_at,
             updated_at=row.updated_at,
         )
-

@@ -75,10 +75,14 @@ class ConfigState:
                 state, schedule_entries=(*state.schedule_entries, (entry.seq, entry.at, body))
             )
         if entry.kind == "office.added":
-            office = Office(str(body["office"]), str(body["name"]), str(body["address_area"]), entry.seq)
+            office = Office(
+                str(body["office"]), str(body["name"]), str(body["address_area"]), entry.seq
+            )
             return replace(state, offices={**state.offices, office.code: office})
         if entry.kind == "counter.added":
-            counter = Counter(str(body["office"]), str(body["counter"]), str(body["name"]), entry.seq)
+            counter = Counter(
+                str(body["office"]), str(body["counter"]), str(body["name"]), entry.seq
+            )
             key = (counter.office, counter.code)
             return replace(state, counters={**state.counters, key: counter})
         if entry.kind == "user.added":

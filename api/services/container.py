@@ -129,9 +129,7 @@ def build_services(
         ),
         reader=reader,
         cashier=CashierService(engine, store, projector, follower, clock=now),
-        complaints=ComplaintService(
-            engine, store, projector, reader, clock=now, random_bytes=rng
-        ),
+        complaints=ComplaintService(engine, store, projector, reader, clock=now, random_bytes=rng),
         verification=VerificationService(follower, reader, clock=now),
         public_log=PublicLog(store, follower),
     )

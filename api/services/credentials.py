@@ -29,7 +29,7 @@ __all__ = [
     "token_digest",
 ]
 
-TOKEN_PREFIX = "bkt_"
+TOKEN_PREFIX = "bkt_"  # noqa: S105 - a public prefix, not a secret
 _TOKEN_BYTES = 32
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
@@ -91,4 +91,3 @@ class LoginPolicy:
 
     def locks(self, failures: int) -> bool:
         return failures >= self.max_failures
-

@@ -155,7 +155,9 @@ class ReceiptService:
         key = f"issue:{principal.user_id}:{idempotency_key}"
         digest = command.digest(principal.user_id)
         if verdict.accepted:
-            signer = self._receipt_key(snapshot.state.keyring.current(KeyPurpose.RECEIPTS).public_key)
+            signer = self._receipt_key(
+                snapshot.state.keyring.current(KeyPurpose.RECEIPTS).public_key
+            )
             request = AppendRequest(
                 kind="receipt.issued",
                 at=at,
@@ -180,7 +182,12 @@ class ReceiptService:
         if not entry.replayed:
             self._on_issued()
         view = receipt_view(
-            entry.seq, entry.at, entry.leaf_hash, entry.body, _cose(entry), self._public_url
+            entry.seq,
+            entry.at,
+            entry.leaf_hash,
+            entry.body,
+            cose=_cose(entry),
+            public_url=self._public_url,
         )
         return view, not entry.replayed
 

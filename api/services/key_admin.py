@@ -55,10 +55,10 @@ def retire_key(services: Services, kid_hex: str, reason: str, by: str) -> KeyRec
     """Retire a receipts key now; refused for the only active one (issuing would stop)."""
     keyring = services.follower.current().state.keyring
     try:
-        record = keyring.by_kid(bytes.fromhex(kid_hex))
+        record = keyring.find(KeyPurpose.RECEIPTS, bytes.fromhex(kid_hex))
     except ValueError:
         record = None
-    if record is None or record.purpose is not KeyPurpose.RECEIPTS:
+    if record is None:
         raise NotFoundError(
             f"expected the kid of a receipts key, found {kid_hex!r}",
             f"Kunci kuitansi {kid_hex} tidak ada.",

@@ -104,7 +104,9 @@ class ReceiptReader:
         cose = self._store.attachment(seq, RECEIPT_ATTACHMENT)
         if entry.kind != "receipt.issued" or cose is None:
             raise _not_receipt(seq)
-        return receipt_view(seq, entry.at, stored.leaf_hash, entry.body, cose, self._public_url)
+        return receipt_view(
+            seq, entry.at, stored.leaf_hash, entry.body, cose=cose, public_url=self._public_url
+        )
 
     def get_for_staff(self, principal: Principal, seq: int) -> ReceiptView:
         """As :meth:`get`, refusing office-bound staff of another office."""

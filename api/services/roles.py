@@ -27,7 +27,7 @@ OFFICE_ROLES: frozenset[Role] = frozenset({Role.COUNTER, Role.SUPERVISOR, Role.T
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated staff member of a request. ``user_id`` is the opaque id logged as ``by``."""
+    """The authenticated staff member of a request; ``user_id`` is logged as ``by``."""
 
     user_id: str
     username: str

@@ -82,7 +82,7 @@ class ScheduleService:
         history = self._follower.current().history
         try:
             current_id: str | None = history.in_force(now).id
-        except Exception:  # noqa: BLE001 - no version in force yet
+        except Exception:
             current_id = None
         version = published.version
         return PublishedView(
@@ -124,7 +124,7 @@ class ScheduleService:
 
 def publish_file(settings: Settings, path: Path, publisher: str) -> PublishedView:
     """Publish the schedule document at ``path`` (``bukti schedule publish``)."""
-    from api.services.container import open_services
+    from api.services.container import open_services  # noqa: PLC0415 - the container imports us
 
     document = load_schedule_file(path)
     with open_services(settings) as services:

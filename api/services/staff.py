@@ -58,6 +58,7 @@ class StaffService:
     def add_user(
         self,
         username: str,
+        *,
         display_name: str,
         role: str,
         office: str | None,
@@ -91,7 +92,8 @@ class StaffService:
             office = None
         if len(password) < _MIN_PASSWORD:
             raise InvalidRequestError(
-                f"expected a password of at least {_MIN_PASSWORD} characters, found {len(password)}",
+                f"expected a password of at least {_MIN_PASSWORD} characters, "
+                f"found {len(password)}",
                 f"Kata sandi minimal {_MIN_PASSWORD} karakter.",
                 field="password",
             )

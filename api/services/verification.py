@@ -56,7 +56,9 @@ class VerificationView:
 
 
 def _message_id(code: str) -> str:
-    return _MESSAGES_ID.get(code) or _MESSAGES_ID.get(code.split(".")[0], "Kuitansi tidak sah.")
+    return _MESSAGES_ID.get(code) or _MESSAGES_ID.get(
+        code.split(".", maxsplit=1)[0], "Kuitansi tidak sah."
+    )
 
 
 class VerificationService:

@@ -35,7 +35,13 @@ class ReceiptView:
 
 
 def receipt_view(
-    seq: int, at: int, leaf_hash: bytes, body: Mapping[str, Any], cose: bytes, public_url: str
+    seq: int,
+    at: int,
+    leaf_hash: bytes,
+    body: Mapping[str, Any],
+    *,
+    cose: bytes,
+    public_url: str,
 ) -> ReceiptView:
     """The view of a ``receipt.issued`` entry and its signed receipt."""
     waiver = body.get("waiver")

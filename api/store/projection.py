@@ -75,7 +75,9 @@ class Projector:
                     return cursor
                 for stored in self._store.entries(cursor, end):
                     self._apply(conn, stored.decode())
-                conn.execute(update(rm_cursor).where(rm_cursor.c.name == _CURSOR).values(next_seq=end))
+                conn.execute(
+                    update(rm_cursor).where(rm_cursor.c.name == _CURSOR).values(next_seq=end)
+                )
                 return end
         except exc.SQLAlchemyError as error:
             raise storage_error(error, "updating the read models") from error
@@ -141,7 +143,9 @@ class Projector:
             )
         )
 
-    def _complaint_filed(self, conn: Connection, seq: int, at: int, body: Mapping[str, Any]) -> None:
+    def _complaint_filed(
+        self, conn: Connection, seq: int, at: int, body: Mapping[str, Any]
+    ) -> None:
         conn.execute(
             insert(rm_complaints).values(
                 tracking_no=body["tracking_no"],

@@ -33,7 +33,13 @@ from api.web.fee_views import fee_view, fee_views
 from api.web.forms import field, inputs_of, read_form, render_form_page, rupiah_field
 from api.web.i18n import Translator
 from api.web.rendering import PageContext, page_context
-from api.web.sources import OfficeInfo, ledger_stats, office_directory, schedule_in_force, services_of
+from api.web.sources import (
+    OfficeInfo,
+    ledger_stats,
+    office_directory,
+    schedule_in_force,
+    services_of,
+)
 from api.web.staff_session import current_principal, end_session, safe_next, start_session
 from api.web.stats import LedgerStats
 from ledger.schedule import (
@@ -79,7 +85,10 @@ def _login_page(
 
 def _forbidden(request: Request, services: Services, text: str) -> Response:
     return render_form_page(
-        request, "error.html", {"message": text}, secure=services.settings.secure_cookies,
+        request,
+        "error.html",
+        {"message": text},
+        secure=services.settings.secure_cookies,
         status_code=403,
     )
 
@@ -101,11 +110,17 @@ async def sign_in(request: Request) -> Response:
         return _csrf_failed(request, services)
     next_page = safe_next(field(form, "next", limit=40))
     try:
-        result = services.auth.login(field(form, "username", limit=64), field(form, "password", limit=256))
+        result = services.auth.login(
+            field(form, "username", limit=64), field(form, "password", limit=256)
+        )
     except (LoginFailedError, LoginThrottledError) as exc:
         status = 429 if isinstance(exc, LoginThrottledError) else 401
         return _login_page(
-            request, services, message=_message(exc, page.t), next_page=next_page, status_code=status
+            request,
+            services,
+            message=_message(exc, page.t),
+            next_page=next_page,
+            status_code=status,
         )
     except PageInputError:
         return _login_page(
@@ -166,7 +181,7 @@ def _recent(request: Request, office: str, counter: str) -> list[dict[str, Any]]
 
 def _service_code(text: str, version: ScheduleVersion) -> str | None:
     """The service a petugas typed: a code, ``CODE — name`` from the list, or an exact name."""
-    head = text.split("—")[0].strip().upper()
+    head = text.split("—", maxsplit=1)[0].strip().upper()
     if head in version:
         return head
     folded = text.strip().casefold()
@@ -249,7 +264,11 @@ def _counter_page(
     )
     if context["counter"]:
         response.set_cookie(
-            COUNTER_COOKIE, context["counter"], httponly=True, samesite="lax", path="/loket",
+            COUNTER_COOKIE,
+            context["counter"],
+            httponly=True,
+            samesite="lax",
+            path="/loket",
             secure=services.settings.secure_cookies,
         )
     return response
@@ -286,7 +305,9 @@ def _staff_or_login(request: Request, services: Services) -> Principal | Respons
     principal = current_principal(request, services)
     if principal is None:
         page = page_context(request)
-        return _login_page(request, services, message=page.t("counter.session_expired"), status_code=401)
+        return _login_page(
+            request, services, message=page.t("counter.session_expired"), status_code=401
+        )
     return principal
 
 
@@ -310,7 +331,9 @@ async def issue(request: Request) -> Response:
         charged = rupiah_field(form, "charged")
         view, _created = services.receipts.issue(
             principal,
-            IssueCommand(counter=counter, service=service, inputs=values, charged=charged, waiver=waiver),
+            IssueCommand(
+                counter=counter, service=service, inputs=values, charged=charged, waiver=waiver
+            ),
             field(form, "idem", limit=64) or secrets.token_urlsafe(18),
         )
     except PageInputError:
@@ -321,8 +344,15 @@ async def issue(request: Request) -> Response:
         return _counter_page(request, services, context, status_code=422)
     except ChargeRefusedError as exc:
         context = _counter_context(
-            request, services, principal, page, counter=counter, service_text=service,
-            values=values, charged=exc.extra.get("charged"), waiver=waiver,
+            request,
+            services,
+            principal,
+            page,
+            counter=counter,
+            service_text=service,
+            values=values,
+            charged=exc.extra.get("charged"),
+            waiver=waiver,
         )
         context["refusal"] = {"message": _message(exc, page.t), "seq": exc.extra.get("seq")}
         return _counter_page(request, services, context, status_code=422)
@@ -385,7 +415,9 @@ def receipt_page(request: Request, seq: int) -> Response:
         return principal
     flash = None
     if request.query_params.get("batal") == "1":
-        flash = page_context(request).t("counter.void_done", number=services.reader.get(seq).receipt_no)
+        flash = page_context(request).t(
+            "counter.void_done", number=services.reader.get(seq).receipt_no
+        )
     return _receipt_page(request, services, principal, seq, flash=flash)
 
 

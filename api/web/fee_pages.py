@@ -76,7 +76,11 @@ def fee_item(request: Request, code: str) -> Response:
         return _unavailable(request)
     except UnknownServiceError:
         return render(
-            request, "error.html", {"message": page.t("error.not_found")}, status_code=404, page=page
+            request,
+            "error.html",
+            {"message": page.t("error.not_found")},
+            status_code=404,
+            page=page,
         )
     view = fee_view(item, page.t)
     names = {spec.name for spec in item.tariff.inputs}
@@ -115,7 +119,11 @@ def fee_poster(request: Request, office: str) -> Response:
     found = office_directory(services).get(office)
     if found is None:
         return render(
-            request, "error.html", {"message": page.t("error.not_found")}, status_code=404, page=page
+            request,
+            "error.html",
+            {"message": page.t("error.not_found")},
+            status_code=404,
+            page=page,
         )
     try:
         version = schedule_in_force(services)

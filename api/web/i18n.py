@@ -236,7 +236,10 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Simpan nomor ini untuk menanyakan perkembangan laporan. Anda juga dapat melapor ke:",
         "Keep this number to follow up on the report. You can also report to:",
     ),
-    "channel.lapor": ("SP4N-LAPOR!: lapor.go.id atau SMS 1708", "SP4N-LAPOR!: lapor.go.id or SMS 1708"),
+    "channel.lapor": (
+        "SP4N-LAPOR!: lapor.go.id atau SMS 1708",
+        "SP4N-LAPOR!: lapor.go.id or SMS 1708",
+    ),
     "channel.ombudsman": ("Ombudsman RI: telepon 137", "Ombudsman RI: phone 137"),
     "channel.office": (
         "Meja pengaduan di kantor layanan",
@@ -301,8 +304,14 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "counter.password": ("Kata sandi", "Password"),
     "counter.sign_in": ("Masuk", "Sign in"),
     "counter.sign_out": ("Keluar", "Sign out"),
-    "counter.signed_in": ("Masuk sebagai {user} ({role}), {office}", "Signed in as {user} ({role}), {office}"),
-    "counter.login_failed": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+    "counter.signed_in": (
+        "Masuk sebagai {user} ({role}), {office}",
+        "Signed in as {user} ({role}), {office}",
+    ),
+    "counter.login_failed": (
+        "Nama pengguna atau kata sandi salah.",
+        "Wrong user name or password.",
+    ),
     "counter.session_expired": (
         "Sesi berakhir. Silakan masuk lagi.",
         "The session ended. Please sign in again.",

@@ -22,8 +22,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from api.web.i18n import LANG_COOKIE, LANGS, Lang, Translator, choose_lang
 from api.web.errors import StaticFileNotFoundError
+from api.web.i18n import LANG_COOKIE, LANGS, Lang, Translator, choose_lang
 from ledger.schedule.amounts import format_rupiah
 from ledger.schedule.wib import format_wib
 

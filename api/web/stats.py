@@ -28,6 +28,7 @@ from typing import Any, Final
 from audit.calendar import day_number, day_of_text, day_text
 from audit.calendar import deadline_ms as calendar_deadline_ms
 from ledger.encoding import Entry
+from ledger.schedule import ScheduleError, VerdictCode, verdict_from_rejection_body
 
 __all__ = [
     "NO_OFFICE",
@@ -230,12 +231,17 @@ class LedgerStats:
         )
 
     def _rejected(self, entry: Entry, body: Mapping[str, Any], _: Entry | None) -> None:
-        office, verdict = _text(body, "office"), _text(body, "verdict")
+        office = _text(body, "office")
+        try:
+            # The body's layout belongs to the schedule check (ledger.schedule.rejection_body).
+            verdict = verdict_from_rejection_body(body)
+            code, official = verdict.code.value, verdict.official_fee
+        except ScheduleError:
+            code, official = "", None
         month = self._month(office, entry.at)
         month.refused += 1
-        if verdict == "charged_for_free_service":
+        if code == VerdictCode.CHARGED_FOR_FREE_SERVICE:
             month.refused_free += 1
-        official = body.get("official_fee")
         self.refusals.appendleft(
             RefusalFact(
                 seq=entry.seq,
@@ -243,8 +249,8 @@ class LedgerStats:
                 counter=_text(body, "counter"),
                 service=_text(body, "service"),
                 charged=_int(body, "charged"),
-                official_fee=official if isinstance(official, int) else None,
-                verdict=verdict,
+                official_fee=official,
+                verdict=code,
                 at=entry.at,
             )
         )

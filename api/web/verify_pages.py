@@ -63,7 +63,9 @@ def _verify_page_data(request: Request) -> dict[str, Any]:
 @router.get("/v", response_class=HTMLResponse)
 def verify_page(request: Request) -> Response:
     return render(
-        request, "verify.html", {"page_data": _verify_page_data(request), "code": "", "code_error": None}
+        request,
+        "verify.html",
+        {"page_data": _verify_page_data(request), "code": "", "code_error": None},
     )
 
 

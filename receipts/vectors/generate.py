@@ -62,7 +62,9 @@ CHECK_TIME_MS: Final = _ms(2026, 12, 1)
 
 
 def vector_keyring() -> Keyring:
-    log = KeyRecord("bekasikab.go.id/bukti", KeyPurpose.LOG, vector_key(LOG_KEY).public_key, START_MS)
+    log = KeyRecord(
+        "bekasikab.go.id/bukti", KeyPurpose.LOG, vector_key(LOG_KEY).public_key, START_MS
+    )
     old = KeyRecord(
         "bekasikab.go.id/bukti/receipts-2026a",
         KeyPurpose.RECEIPTS,

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from api.settings import Settings
 from ledger.checkpoint import open_checkpoint
 from ledger.merkle import leaf_hash, verify_inclusion
-from ledger.note import NoteVerifier
+from ledger.note import NoteSigner, NoteVerifier
 from ledger.storage import LogStore, create_engine_for
 from ledger.verify import LogVerifier
 from receipts.trustlist import TrustList
@@ -27,9 +27,7 @@ from tests.conftest import FixedClock
 Headers = Callable[[str], dict[str, str]]
 
 
-def _issue(
-    client: TestClient, headers: dict[str, str], key: str, body: dict[str, Any]
-) -> Any:
+def _issue(client: TestClient, headers: dict[str, str], key: str, body: dict[str, Any]) -> Any:
     return client.post("/api/v1/receipts", json=body, headers={**headers, "Idempotency-Key": key})
 
 
@@ -68,7 +66,9 @@ def test_whole_day_of_an_office(
 
     # Receipts: per-unit, fixed, formula (PBG known answer) and a free service at Rp0.
     clock.advance(60 * 60_000)
-    per_unit = _issue(client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 3}})
+    per_unit = _issue(
+        client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 3}}
+    )
     assert per_unit.status_code == 201, per_unit.text
     assert per_unit.json()["official_fee"] == per_unit.json()["charged"] == 33_000
     clock.advance(60_000)
@@ -111,10 +111,14 @@ def test_whole_day_of_an_office(
     assert b"charge.rejected" in entries.content
 
     # Idempotent retry: same key and body → the same receipt; another body → 409.
-    retry = _issue(client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 3}})
+    retry = _issue(
+        client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 3}}
+    )
     assert retry.status_code in (200, 201)
     assert retry.json() == per_unit.json()
-    reused = _issue(client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 4}})
+    reused = _issue(
+        client, loket, "d1", {"counter": "L01", "service": "RJU-SMP-01", "inputs": {"bulan": 4}}
+    )
     assert reused.status_code == 409
     retry_refusal = _issue(
         client, loket, "d3", {"counter": "L01", "service": "RJU-PKR-02", "charged": 10_000}
@@ -211,7 +215,8 @@ def test_whole_day_of_an_office(
         report = log.finish()
         assert report.ok, report
         complaint_entry = store.entry(complaint.json()["seq"]).data
-        assert b"0812" not in complaint_entry and b"KTP-el" not in complaint_entry
+        assert b"0812" not in complaint_entry
+        assert b"KTP-el" not in complaint_entry
     finally:
         store.close()
         engine.dispose()
@@ -230,8 +235,6 @@ def test_whole_day_of_an_office(
     assert check.json()["code"] == "voided"
 
 
-def _unused_signer() -> Any:
+def _unused_signer() -> NoteSigner:
     """A signer for a read-only store (nothing is appended through it)."""
-    from ledger.note import NoteSigner
-
     return NoteSigner("read-only", hashlib.sha256(b"unused").digest())

@@ -435,3 +435,21 @@ def test_collect_mode_resumes_after_a_break_and_finds_the_next() -> None:
         (30, BreakKind.CHANGED),
     ]
     assert report.size == N
+
+
+def test_attack_checkpoint_for_the_empty_log_with_a_wrong_root() -> None:
+    note = sign_checkpoint(Checkpoint(ORIGIN, 0, leaf_hash(b"")), LOG_SIGNER).note
+    error = broken(stored(LOG), [note])
+    assert (error.seq, error.kind) == (0, BreakKind.ROOT_MISMATCH)
+    assert "empty" in error.detail
+
+
+def test_attack_inconsistent_checkpoint_added_after_a_matching_one() -> None:
+    verifier = LogVerifier(ORIGIN, [LOG_VERIFIER])
+    for seq, data in stored(LOG):
+        verifier.add_entry(seq, data)
+    verifier.add_checkpoint(checkpoint_note(LOG, 37))
+    fork = sign_checkpoint(Checkpoint(ORIGIN, 37, leaf_hash(b"cabang")), LOG_SIGNER).note
+    with pytest.raises(ChainError) as caught:
+        verifier.add_checkpoint(fork)
+    assert (caught.value.seq, caught.value.kind) == (36, BreakKind.ROOT_MISMATCH)

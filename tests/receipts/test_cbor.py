@@ -17,8 +17,10 @@ _ints = st.integers(min_value=-(2**64), max_value=2**64 - 1)
 _scalars = _ints | st.binary(max_size=40) | st.text(max_size=20)
 _values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(_ints | st.text(max_size=8) | st.binary(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_ints | st.text(max_size=8) | st.binary(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -57,13 +57,13 @@ def test_valid_link_prints_the_facts(
     vector = _vector(vectors, "valid", "normal")
     status, out, err = _run([vector["url"], "--keys", str(keys_file)], now_ms=check_time_ms)
     assert status == 0, err
-    assert out.startswith("VALID receipt DLH/L01/2026/004821")
+    assert out.startswith("VALID receipt 32.16.20-DLH/L01/2026/004821")
     for expected in [
         "RJU-SMP-02 (schedule 2026.1)",
         "official fee:   Rp15.000",
         "amount charged: Rp15.000",
         "29 November 2026 12:34 WIB",
-        "office DLH, counter L01",
+        "office 32.16.20-DLH, counter L01",
         vector["short_code"],
     ]:
         assert expected in out

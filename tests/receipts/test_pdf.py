@@ -42,7 +42,7 @@ def test_content(layout: PaperLayout) -> None:
     for expected in [
         "PEMERINTAH KABUPATEN BEKASI",
         "TANDA BUKTI PEMBAYARAN",
-        "No. DPMPTSP/L02/2026/000731",
+        "No. 32.16.20-DPMPTSP/L02/2026/000731",
         "29 November 2026 12:34 WIB",
         "Rp6.176.270",
         "enam juta seratus tujuh puluh enam ribu dua ratus tujuh puluh rupiah",
@@ -99,9 +99,7 @@ def test_every_drawn_string_fits_the_printable_width(layout: PaperLayout, long_t
 
 
 @pytest.mark.parametrize(("layout", "width_mm"), [("thermal58", 58), ("thermal80", 80)])
-def test_roll_width_is_the_paper_and_height_follows_the_content(
-    layout: str, width_mm: int
-) -> None:
+def test_roll_width_is_the_paper_and_height_follows_the_content(layout: str, width_mm: int) -> None:
     short = layout_receipt(_model(unverified=False), PaperLayout(layout))
     long = layout_receipt(replace(_model(), office_name="Kantor " * 40), PaperLayout(layout))
     assert short.width == pytest.approx(width_mm * mm)

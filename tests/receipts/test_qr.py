@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from dataclasses import replace
 
 import pytest
 import qrcode
 import qrcode.constants
+import qrcode.util
 import zxingcpp
 from PIL import Image
 
@@ -21,12 +23,14 @@ from receipts.qr import (
     receipt_qr,
     receipt_url,
 )
+from receipts.qrmask import penalty
 from receipts.vectors import VECTORS_PATH
 from receipts.vectors.generate import NEW_KEY, vector_key
 
 from .support import PBG_CLAIMS, PUBLIC_URL
 
 COSE = sign_receipt(PBG_CLAIMS, vector_key(NEW_KEY))
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
 def test_url_layout() -> None:
@@ -108,3 +112,29 @@ def test_longest_claims_get_a_larger_symbol_not_an_error() -> None:
     )
     code = receipt_qr(PUBLIC_URL, sign_receipt(longest, vector_key(NEW_KEY)))
     assert TARGET_QR_VERSION < code.version <= 20
+
+
+def _library_symbol(text: str) -> list[list[bool]]:
+    head, _, tail = text.partition("#")
+    reference = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    reference.add_data(qrcode.util.QRData((head + "#").encode(), qrcode.util.MODE_8BIT_BYTE))
+    reference.add_data(qrcode.util.QRData(tail.encode(), qrcode.util.MODE_ALPHA_NUM))
+    reference.make(fit=True)
+    return [[bool(m) for m in row] for row in reference.get_matrix()]
+
+
+@pytest.mark.parametrize("length", [1, 40, 90, 160, 230, 320, 380, 430, 600])
+def test_fast_mask_choice_gives_the_library_symbol(length: int) -> None:
+    rng = random.Random(length)
+    text = PUBLIC_URL + "/v#" + "".join(rng.choice(_BASE32) for _ in range(length))
+    assert [list(row) for row in make_qr(text, max_version=40).modules] == _library_symbol(text)
+
+
+def test_penalty_equals_the_library_penalty_for_every_mask() -> None:
+    symbol = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    symbol.add_data(receipt_url(PUBLIC_URL, COSE).encode(), optimize=0)
+    symbol.make(fit=True)
+    for mask in range(8):
+        symbol.makeImpl(True, mask)
+        rows = [int("".join("1" if m else "0" for m in row), 2) for row in symbol.modules]
+        assert penalty(rows, symbol.modules_count) == qrcode.util.lost_point(symbol.modules)

@@ -14,7 +14,9 @@ _SAMPLES = [short_code(bytes([i]) * (i + 1)) for i in range(40)]
 
 def test_format_is_ten_symbols_and_a_check_symbol_in_groups() -> None:
     for code in _SAMPLES:
-        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}", code)
+        assert re.fullmatch(
+            r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}", code
+        )
         assert normalize_short_code(code) == code
 
 

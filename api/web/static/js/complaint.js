@@ -4,14 +4,16 @@ import { HttpError, fetchJson, rupiah, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** Offer the complaint form; `claims` is null when the receipt could not be read. */
 export function setupComplaint(claims) {
   const button = $("report-button");
   const form = $("complaint-form");
   if (!button || !form) return;
   button.hidden = false;
-  $("complaint-receipt").textContent =
-    `${claims.number} — ${t("field.official_fee")} ${rupiah(claims.officialFee)}`;
-  form.elements.paid.value = String(claims.charged);
+  $("complaint-receipt").textContent = claims
+    ? `${claims.number} — ${t("field.official_fee")} ${rupiah(claims.officialFee)}`
+    : "—";
+  if (claims) form.elements.paid.value = String(claims.charged);
   button.addEventListener("click", () => {
     form.hidden = false;
     button.setAttribute("aria-expanded", "true");
@@ -28,7 +30,8 @@ export function setupComplaint(claims) {
       form.elements.paid.focus();
       return;
     }
-    const body = { receipt: claims.number, paid, text: form.elements.text.value.trim() };
+    const body = { paid, text: form.elements.text.value.trim() };
+    if (claims) body.receipt = claims.number;
     const contact = form.elements.contact.value.trim();
     if (contact) body.contact = contact;
     form.elements.send.disabled = true;

@@ -34,6 +34,9 @@ const half = (n) => Math.floor(n / 2); // sizes can exceed 2**31: no bit shifts
 
 /** RFC 9162 §2.1.3.2: verify an inclusion proof; throws LogProofError when it fails. */
 export async function verifyInclusion(leafIndex, treeSize, leafHash, proof, root) {
+  if (leafHash.length !== 32 || proof.some((p) => p.length !== 32)) {
+    throw new LogProofError("bad-proof", "a hash in the proof is not 32 bytes");
+  }
   if (leafIndex >= treeSize) {
     throw new LogProofError("not-in-log", `index ${leafIndex} is outside a tree of ${treeSize}`);
   }

@@ -193,13 +193,16 @@ async function run() {
   } catch (e) {
     if (e instanceof MalformedReceipt || e instanceof VerificationError) {
       fail(e.code);
+      let untrusted = null;
       try {
         // Show what the receipt claims even though it is not valid, marked as such.
-        renderClaims(decodeClaims(parseSign1(payloadFromFragment(payloadText)).payload));
+        untrusted = decodeClaims(parseSign1(payloadFromFragment(payloadText)).payload);
+        renderClaims(untrusted);
         $("details").classList.add("untrusted");
       } catch (ignored) {
         // Nothing readable to show.
       }
+      setupComplaint(untrusted); // a forged receipt is itself worth reporting
       return;
     }
     fail("network");
