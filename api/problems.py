@@ -262,6 +262,7 @@ _MAPPING: Final[Mapping[type[BaseException], Callable[[Exception], Problem]]] = 
     led.EncodingError: _generic("invalid-request"),
     store.NotFoundError: _generic("not-found"),
     led.TileError: _generic("not-found"),
+    led.ProofError: _generic("invalid-request"),
     # The schedule's errors.
     sched.InvalidInputsError: _invalid_inputs,
     sched.UnknownServiceError: _unknown_service,

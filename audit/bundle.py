@@ -174,7 +174,10 @@ class BundleWriter:
                 self._hash_rows.setdefault(level // TILE_HEIGHT, []).append(node)
                 row = self._hash_rows[level // TILE_HEIGHT]
                 if len(row) == TILE_WIDTH:
-                    self._write(tile_path(TileCoord(level // TILE_HEIGHT, index // TILE_WIDTH)), b"".join(row))
+                    self._write(
+                        tile_path(TileCoord(level // TILE_HEIGHT, index // TILE_WIDTH)),
+                        b"".join(row),
+                    )
                     row.clear()
         self._entries.append(data)
         self._receipts.append(receipt or b"")
@@ -211,7 +214,9 @@ class BundleWriter:
         for level, row in sorted(self._hash_rows.items()):
             if row:
                 nodes = size >> (TILE_HEIGHT * level)
-                self._write(tile_path(TileCoord(level, nodes // TILE_WIDTH, len(row))), b"".join(row))
+                self._write(
+                    tile_path(TileCoord(level, nodes // TILE_WIDTH, len(row))), b"".join(row)
+                )
         # The manifest names the checkpoint as signed; whether the entries match it is
         # for the audit to find, not for the export to hide.
         text = pinned_note.decode("utf-8", "replace")

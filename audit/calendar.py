@@ -109,7 +109,7 @@ class OfficeHours:
             raise ValueError(f"expected office hours HH:MM-HH:MM, found {text!r}") from exc
 
     def __str__(self) -> str:
-        return f"{self.opens // 60:02d}:{self.opens % 60:02d}-{self.closes // 60:02d}:{self.closes % 60:02d}"
+        return f"{_clock(self.opens)}-{_clock(self.closes)}"
 
     def contains(self, at_ms: int) -> bool:
         """Whether ``at_ms`` falls on a working day inside the opening hours (WIB)."""
@@ -128,3 +128,7 @@ def _minutes(text: str) -> int:
     if int(minutes) >= 60 or value > 24 * 60:
         raise ValueError(text)
     return value
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from audit.calendar import OfficeHours
-from audit.findings import Finding, FindingSink
+from audit.findings import Finding, FindingSink, Where
 from audit.options import PatternThresholds
-from audit.patterns import PatternTables, Patterns
+from audit.patterns import Patterns, PatternTables
 from audit.reconciliation import DayBook, ReconciliationRow
 from audit.registry import ReceiptIndex, Registry, User, number_crc
 from ledger.schedule import (
@@ -60,22 +60,36 @@ _CACHE_LIMIT: Final = 100_000
 _RESOLVED: Final = frozenset({"resolved", "rejected"})
 
 
-class _Malformed(Exception):
+class _MalformedBodyError(Exception):
     """Internal: a body lacks a field a rule needs."""
 
 
 def _text(body: Mapping[str, Any], key: str) -> str:
     value = body.get(key)
     if type(value) is not str:
-        raise _Malformed(f"{key!r} must be text, found {value!r}")
+        raise _MalformedBodyError(f"{key!r} must be text, found {value!r}")
     return value
 
 
 def _int(body: Mapping[str, Any], key: str) -> int:
     value = body.get(key)
     if type(value) is not int:
-        raise _Malformed(f"{key!r} must be an integer, found {value!r}")
+        raise _MalformedBodyError(f"{key!r} must be an integer, found {value!r}")
     return value
+
+
+def _receipt_problem(body: Mapping[str, Any]) -> str:
+    """Why a ``receipt.issued`` body cannot be checked (the first field at fault)."""
+    try:
+        for key in ("office", "counter", "by", "service", "receipt_no", "schedule"):
+            _text(body, key)
+        for key in ("charged", "official_fee"):
+            _int(body, key)
+    except _MalformedBodyError as exc:
+        return str(exc)
+    if type(body.get("inputs")) is not dict:
+        return f"'inputs' must be a map, found {body.get('inputs')!r}"
+    return f"'waiver' must be text, found {body.get('waiver')!r}"
 
 
 class ComplianceTables:
@@ -114,6 +128,7 @@ class ComplianceChecker:
         self.patterns = Patterns(self.registry, sink, thresholds, hours)
         self.history = ScheduleHistory()
         self._verdicts: dict[tuple[Any, ...], tuple[VerdictCode, int | None, str | None]] = {}
+        self._rechecks: dict[tuple[Any, ...], tuple[str, str | None]] = {}
         self._complaints: dict[str, tuple[int, str]] = {}  # tracking no -> (seq, status)
         self._last_at: int | None = None
         self._handlers: dict[str, Callable[[int, int, dict[str, Any]], None]] = {
@@ -141,7 +156,7 @@ class ComplianceChecker:
         if handler is not None:
             try:
                 handler(seq, at, body)
-            except (_Malformed, KeyError, TypeError, ValueError) as exc:
+            except (_MalformedBodyError, KeyError, TypeError, ValueError) as exc:
                 self._sink.add(
                     Finding(
                         "compliance.malformed_body",
@@ -150,8 +165,8 @@ class ComplianceChecker:
                         evidence={"kind": kind},
                     )
                 )
-        previous = self._last_at
-        self._last_at = at if previous is None else max(previous, at)
+        if self._last_at is None or at > self._last_at:
+            self._last_at = at
 
     # -- configuration -------------------------------------------------------------------
 
@@ -176,8 +191,8 @@ class ComplianceChecker:
         if user is not None and user.revoked_seq is None:
             user.revoked_seq = seq
 
-    def _unknown(self, seq: int, message: str, **where: Any) -> None:
-        self._sink.add(Finding("compliance.unknown_reference", message, seq=seq, **where))
+    def _unknown(self, seq: int, message: str, where: Where | None = None) -> None:
+        self._sink.add(Finding("compliance.unknown_reference", message, seq=seq, **(where or {})))
 
     def _schedule(self, seq: int, at: int, body: dict[str, Any]) -> None:
         digest = body.get("sha256")
@@ -196,7 +211,10 @@ class ComplianceChecker:
                     "compliance.schedule_retroactive",
                     f"schedule.published at seq {seq} is retroactive: {exc}",
                     seq=seq,
-                    evidence={"version": body.get("version"), "effective_from": body.get("effective_from")},
+                    evidence={
+                        "version": body.get("version"),
+                        "effective_from": body.get("effective_from"),
+                    },
                 )
             )
             return
@@ -206,7 +224,11 @@ class ComplianceChecker:
                 Finding(
                     "compliance.schedule_invalid",
                     f"schedule.published at seq {seq} "
-                    + ("commits to a document the source does not hold: " if missing else "is invalid: ")
+                    + (
+                        "commits to a document the source does not hold: "
+                        if missing
+                        else "is invalid: "
+                    )
                     + str(exc),
                     seq=seq,
                     evidence={"version": body.get("version"), "sha256": digest},
@@ -216,10 +238,13 @@ class ComplianceChecker:
         self.history = ScheduleHistory(
             (
                 *self.history.published,
-                PublishedVersion(at, publication.version, publication.sha256, publication.publisher),
+                PublishedVersion(
+                    at, publication.version, publication.sha256, publication.publisher
+                ),
             )
         )
         self._verdicts.clear()
+        self._rechecks.clear()
 
     # -- charges ---------------------------------------------------------------------------
 
@@ -249,41 +274,72 @@ class ComplianceChecker:
         return cached
 
     def _receipt(self, seq: int, at: int, body: dict[str, Any]) -> None:
-        office, counter, by = _text(body, "office"), _text(body, "counter"), _text(body, "by")
-        service, charged = _text(body, "service"), _int(body, "charged")
-        official, number = _int(body, "official_fee"), _text(body, "receipt_no")
-        schedule = _text(body, "schedule")
-        inputs = body.get("inputs")
-        if type(inputs) is not dict:
-            raise _Malformed(f"'inputs' must be a map, found {inputs!r}")
-        waiver = body.get("waiver")
-        if waiver is not None and type(waiver) is not str:
-            raise _Malformed(f"'waiver' must be text, found {waiver!r}")
+        get = body.get
+        office, counter, by = get("office"), get("counter"), get("by")
+        service, number, schedule = get("service"), get("receipt_no"), get("schedule")
+        charged, official, inputs, waiver = (
+            get("charged"),
+            get("official_fee"),
+            get("inputs"),
+            get("waiver"),
+        )
+        if not (
+            type(office) is str
+            and type(counter) is str
+            and type(by) is str
+            and type(service) is str
+            and type(number) is str
+            and type(schedule) is str
+            and type(charged) is int
+            and type(official) is int
+            and type(inputs) is dict
+            and (waiver is None or type(waiver) is str)
+        ):
+            raise _MalformedBodyError(_receipt_problem(body))
         registry = self.registry
         loket = registry.loket(office, counter)
         issuer = registry.user(by)
         self.receipts.add(seq, loket, charged, issuer, number)
         self.days.receipt(seq, loket, at, charged)
         self.patterns.receipt(seq, loket, issuer, at, charged)
-        where = {"office": office, "counter": counter}
-        if (office, counter) not in registry.counters or by not in registry.users:
+        known_counter = (office, counter) in registry.counters
+        if not known_counter or by not in registry.users:
             self._unknown(
                 seq,
                 f"receipt {number} names counter {office}/{counter} and petugas {by}; "
-                "the log registers "
-                + ("no such counter" if (office, counter) not in registry.counters else "no such user"),
-                **where,
+                f"the log registers {'no such user' if known_counter else 'no such counter'}",
+                {"office": office, "counter": counter},
             )
         code, fee, version_id = self._judge(at, service, inputs, charged, waiver)
-        evidence = {
-            "receipt_no": number,
-            "service": service,
-            "charged": charged,
-            "recorded_official_fee": official,
-            "official_fee": fee,
-            "schedule": version_id,
-            "recorded_schedule": schedule,
-        }
+        if code is VerdictCode.OK and fee == official and version_id == schedule:
+            return  # the usual case
+        self._receipt_findings(
+            seq,
+            {"office": office, "counter": counter},
+            (code, fee, version_id),
+            {
+                "receipt_no": number,
+                "service": service,
+                "charged": charged,
+                "recorded_official_fee": official,
+                "official_fee": fee,
+                "schedule": version_id,
+                "recorded_schedule": schedule,
+            },
+            waiver,
+        )
+
+    def _receipt_findings(
+        self,
+        seq: int,
+        where: Where,
+        judged: tuple[VerdictCode, int | None, str | None],
+        evidence: dict[str, Any],
+        waiver: str | None,
+    ) -> None:
+        code, fee, version_id = judged
+        number, service, charged = evidence["receipt_no"], evidence["service"], evidence["charged"]
+        official, schedule = evidence["recorded_official_fee"], evidence["recorded_schedule"]
         if code is VerdictCode.OK or code is VerdictCode.WAIVED:
             if fee != official:
                 self._sink.add(
@@ -363,44 +419,67 @@ class ComplianceChecker:
             )
 
     def _rejection(self, seq: int, at: int, body: dict[str, Any]) -> None:
-        try:
-            recorded = verdict_from_rejection_body(body)
-        except RejectionRecordError as exc:
-            raise _Malformed(str(exc)) from exc
         office, counter, actor = _text(body, "office"), _text(body, "counter"), _text(body, "actor")
+        service, charged = _text(body, "service"), _int(body, "charged")
+        record, inputs = body.get("verdict"), body.get("inputs")
+        if type(record) is not dict or type(inputs) is not dict:
+            raise _MalformedBodyError("'verdict' and 'inputs' must be maps")
+        version = self._version(_int(body, "charged_at"))
+        # The same charge, recorded with the same verdict, re-checks the same way under one
+        # schedule version: judge each distinct one once (ledger.schedule.recheck_rejection).
+        key = (
+            version.id if version is not None else None,
+            service,
+            tuple(sorted(inputs.items())),
+            charged,
+            body.get("waiver_ref"),
+            tuple(sorted((k, v) for k, v in record.items() if k != "problems")),
+            len(body),
+        )
+        outcome = self._rechecks.get(key)
+        if outcome is None:
+            outcome = self._recheck(body)
+            if len(self._rechecks) >= _CACHE_LIMIT:
+                self._rechecks.clear()
+            self._rechecks[key] = outcome
+        recorded_code, mismatch = outcome
         loket = self.registry.loket(office, counter)
-        free = recorded.code is VerdictCode.CHARGED_FOR_FREE_SERVICE
+        free = recorded_code == VerdictCode.CHARGED_FOR_FREE_SERVICE.value
         self.days.refusal(loket, at)
         self.patterns.refusal(seq, actor, loket, free)
-        where = {"office": office, "counter": counter}
-        try:
-            fresh = recheck_rejection(self.history, body)
-        except VerdictMismatchError as exc:
+        where: Where = {"office": office, "counter": counter}
+        if mismatch is not None:
             self._sink.add(
                 Finding(
                     "compliance.rejection_mismatch",
-                    f"charge.rejected at seq {seq}: {exc}",
+                    f"charge.rejected at seq {seq}: {mismatch}",
                     seq=seq,
-                    evidence={"recorded": recorded.code.value},
+                    evidence={"recorded": recorded_code},
                     **where,
                 )
             )
-            fresh = None
-        if free or (fresh is not None and fresh.code is VerdictCode.CHARGED_FOR_FREE_SERVICE):
+        if free:
             self._sink.add(
                 Finding(
                     "compliance.free_service_attempt",
-                    f"petugas {actor} tried to charge {recorded.charged} rupiah for "
-                    f"{recorded.service_code}, free by law (refused)",
+                    f"petugas {actor} tried to charge {charged} rupiah for {service}, free by "
+                    "law (refused)",
                     seq=seq,
-                    evidence={
-                        "petugas": actor,
-                        "service": recorded.service_code,
-                        "charged": recorded.charged,
-                    },
+                    evidence={"petugas": actor, "service": service, "charged": charged},
                     **where,
                 )
             )
+
+    def _recheck(self, body: dict[str, Any]) -> tuple[str, str | None]:
+        """(recorded verdict code, why re-checking disagrees or ``None``)."""
+        try:
+            recorded = verdict_from_rejection_body(body)
+            recheck_rejection(self.history, body)
+        except VerdictMismatchError as exc:
+            return recorded.code.value, str(exc)
+        except RejectionRecordError as exc:
+            raise _MalformedBodyError(str(exc)) from exc
+        return recorded.code.value, None
 
     # -- voids -----------------------------------------------------------------------------
 
@@ -427,7 +506,7 @@ class ComplianceChecker:
             )
             return
         receipt_office, counter = self.registry.lokets[receipt.loket]
-        where = {"office": office, "counter": counter}
+        where: Where = {"office": office, "counter": counter}
         if receipt_office != office:
             self._sink.add(
                 Finding(
@@ -441,8 +520,10 @@ class ComplianceChecker:
             )
         user = self.registry.users.get(approver)
         registered_role = user.role if user is not None else None
-        if role != "supervisor" or registered_role != "supervisor" or (
-            user is not None and user.office not in (None, receipt_office)
+        if (
+            role != "supervisor"
+            or registered_role != "supervisor"
+            or (user is not None and user.office not in (None, receipt_office))
         ):
             self._sink.add(
                 Finding(
@@ -451,7 +532,11 @@ class ComplianceChecker:
                     f"{role!r}; the log registers that user as "
                     + (f"{registered_role!r} of {user.office}" if user else "nobody"),
                     seq=seq,
-                    evidence={**evidence, "approver_role": role, "registered_role": registered_role},
+                    evidence={
+                        **evidence,
+                        "approver_role": role,
+                        "registered_role": registered_role,
+                    },
                     **where,
                 )
             )

@@ -2,12 +2,14 @@
 
 An audit reads every entry of the log, so decoding is its hot path. :func:`read_entry`
 first tries a fast check that accepts only bytes :func:`~ledger.encoding.decode_entry`
-is certain to accept: ASCII JSON that round-trips byte for byte through a sorted, compact
-serialisation, with no float, no number of 16 digits or more, shallow nesting and
-well-formed fields. For such bytes the sorted serialisation *is* the RFC 8785 form
-(code-point order equals UTF-16 order on ASCII keys; integers below 2**53 print the same).
-Anything else — non-ASCII text, a long number, a duplicate key (it would not round-trip),
-a field out of place — goes to ``decode_entry``, whose verdict and message stand.
+is certain to accept: UTF-8 JSON that round-trips byte for byte through a sorted, compact
+serialisation, with no float, no number of 16 digits or more, no character beyond the
+Basic Multilingual Plane, shallow nesting and well-formed fields. For such bytes the
+sorted serialisation *is* the RFC 8785 form: code-point order equals UTF-16 order when
+no key holds a supplementary character (RFC 8785 §3.2.3), both escape exactly the
+control characters, ``"`` and ``\\`` (§3.2.2.2), and integers below 2**53 print the same
+(§3.2.2.3). Anything else — a long number, a duplicate key (it would not round-trip), a
+field out of place — goes to ``decode_entry``, whose verdict and message stand.
 
 The result is the entry as a plain JSON object (``seq``, ``kind``, ``at``, ``prev`` as
 lowercase hex, ``body``): cheaper to make than :class:`~ledger.encoding.Entry`, and all an
@@ -30,19 +32,21 @@ EntryValue = dict[str, Any]
 #: ``prev`` of entry 0, as it appears in the entry.
 ZERO_PREV: Final = "0" * 64
 _FIELDS: Final = frozenset({"seq", "kind", "at", "prev", "body"})
-#: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range: let the judge decide.
-_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+#: Declined at sight: a number of 16 digits or more (it may leave ±(2**53 - 1)), or the
+#: UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
+#: and code-point order of keys could differ.
+_DECLINE: Final = re.compile(rb"[\xf0-\xff]|[:,\[-][0-9]{16}")
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 #: Nesting the fast path accepts without counting levels (the ledger's limit is 32).
 _MAX_OPENERS: Final = 32
 
 
-class _Reject(Exception):
+class _DeclinedError(Exception):
     """Internal: the fast path declines; the authoritative decoder decides."""
 
 
 def _no_float(text: str) -> Any:
-    raise _Reject(text)
+    raise _DeclinedError(text)
 
 
 _loads = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).decode
@@ -51,15 +55,15 @@ _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fa
 
 def _fast(data: bytes) -> EntryValue | None:
     if (
-        len(data) > MAX_ENTRY_BYTES
-        or not data.isascii()
-        or _LONG_NUMBER.search(data) is not None
+        not data
+        or len(data) > MAX_ENTRY_BYTES
+        or _DECLINE.search(data) is not None
         or data.count(b"{") + data.count(b"[") > _MAX_OPENERS
     ):
         return None
     try:
-        value = _loads(data.decode("ascii"))
-    except (_Reject, ValueError, RecursionError):
+        value = _loads(data.decode("utf-8"))
+    except (_DeclinedError, ValueError, RecursionError):
         return None
     if type(value) is not dict or value.keys() != _FIELDS:
         return None
@@ -76,7 +80,10 @@ def _fast(data: bytes) -> EntryValue | None:
         or type(body) is not dict
     ):
         return None
-    if _dumps(value).encode("ascii") != data:
+    try:
+        if _dumps(value).encode("utf-8") != data:
+            return None
+    except UnicodeEncodeError:  # a lone surrogate escaped in the input
         return None
     return value
 
@@ -114,4 +121,3 @@ def lenient_fields(data: bytes) -> tuple[int | None, str | None]:
         seq if type(seq) is int else None,
         prev if isinstance(prev, str) and _HEX64.fullmatch(prev) else None,
     )
-

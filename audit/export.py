@@ -39,7 +39,9 @@ def write_bundle(
     """
     note = source.pinned_note
     if note is None:
-        raise ExportError("expected a log with a signed checkpoint to pin the export to, found none")
+        raise ExportError(
+            "expected a log with a signed checkpoint to pin the export to, found none"
+        )
     writer = BundleWriter(out, origin=source.origin)
     for checkpoint in source.checkpoints():
         writer.add_checkpoint(checkpoint)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 __all__ = [
     "CATALOGUE",
@@ -29,6 +29,7 @@ __all__ = [
     "FindingSink",
     "FindingType",
     "Severity",
+    "Where",
 ]
 
 
@@ -107,83 +108,197 @@ CATALOGUE: Final[Mapping[str, FindingType]] = {
         _t(f"{_I}.inserted", _CRIT, "Entri disisipkan", "Entry inserted into the log"),
         _t(f"{_I}.reordered", _CRIT, "Urutan entri ditukar", "Entry out of its position"),
         _t(f"{_I}.bad_link", _CRIT, "Rantai hash putus", "Hash chain link broken"),
-        _t(f"{_I}.unsigned", _CRIT, "Entri tanpa checkpoint", "Entries not covered by a checkpoint"),
+        _t(
+            f"{_I}.unsigned", _CRIT, "Entri tanpa checkpoint", "Entries not covered by a checkpoint"
+        ),
         # --- integrity: checkpoints -------------------------------------------------
         _t(f"{_I}.truncated", _CRIT, "Log dipotong", "Log shorter than a signed checkpoint"),
         _t(f"{_I}.root_mismatch", _CRIT, "Akar pohon berbeda", "Tree root differs from checkpoint"),
         _t(f"{_I}.inconsistent", _CRIT, "Riwayat ditulis ulang", "Checkpoints not consistent"),
         _t(f"{_I}.checkpoint_malformed", _CRIT, "Checkpoint rusak", "Checkpoint malformed"),
-        _t(f"{_I}.checkpoint_signature", _CRIT, "Tanda tangan checkpoint palsu",
-           "Checkpoint signature does not verify"),
+        _t(
+            f"{_I}.checkpoint_signature",
+            _CRIT,
+            "Tanda tangan checkpoint palsu",
+            "Checkpoint signature does not verify",
+        ),
         _t(f"{_I}.unknown_key", _CRIT, "Kunci tidak dikenal", "Signed by an unknown key"),
-        _t(f"{_I}.key_lifecycle", _HIGH, "Kunci di luar masa berlaku",
-           "Key used outside its validity"),
+        _t(
+            f"{_I}.key_lifecycle",
+            _HIGH,
+            "Kunci di luar masa berlaku",
+            "Key used outside its validity",
+        ),
         # --- integrity: receipts ----------------------------------------------------
-        _t(f"{_I}.receipt_signature", _CRIT, "Tanda tangan kuitansi palsu",
-           "Receipt signature does not verify"),
+        _t(
+            f"{_I}.receipt_signature",
+            _CRIT,
+            "Tanda tangan kuitansi palsu",
+            "Receipt signature does not verify",
+        ),
         _t(f"{_I}.receipt_malformed", _CRIT, "Kuitansi rusak", "Receipt malformed"),
-        _t(f"{_I}.receipt_mismatch", _CRIT, "Kuitansi tidak sesuai entri",
-           "Receipt does not match its entry"),
+        _t(
+            f"{_I}.receipt_mismatch",
+            _CRIT,
+            "Kuitansi tidak sesuai entri",
+            "Receipt does not match its entry",
+        ),
         _t(f"{_I}.receipt_missing", _HIGH, "Kuitansi hilang", "Signed receipt missing"),
         _t(f"{_I}.bundle_file", _HIGH, "Berkas bundel berubah", "Bundle file digest differs"),
-        _t(f"{_I}.trust_list", _HIGH, "Daftar kunci tidak sesuai log",
-           "Trust list disagrees with the log"),
+        _t(
+            f"{_I}.trust_list",
+            _HIGH,
+            "Daftar kunci tidak sesuai log",
+            "Trust list disagrees with the log",
+        ),
         # --- compliance -----------------------------------------------------------
-        _t(f"{_C}.free_service_charged", _CRIT, "Layanan gratis dipungut biaya",
-           "Free service charged"),
-        _t(f"{_C}.free_service_attempt", _HIGH, "Percobaan memungut layanan gratis",
-           "Attempt to charge a free service"),
-        _t(f"{_C}.overcharge_accepted", _CRIT, "Pungutan melebihi tarif diterima",
-           "Overcharge accepted"),
-        _t(f"{_C}.undercharge_without_waiver", _HIGH, "Kurang bayar tanpa keringanan",
-           "Charged below the fee without a waiver"),
-        _t(f"{_C}.official_fee_mismatch", _HIGH, "Tarif resmi salah",
-           "Recorded official fee differs from the schedule"),
-        _t(f"{_C}.schedule_not_in_force", _HIGH, "Versi tarif tidak berlaku",
-           "Charge under a schedule version not in force"),
-        _t(f"{_C}.charge_unverifiable", _MED, "Pungutan tidak dapat diperiksa",
-           "Charge cannot be re-checked"),
+        _t(
+            f"{_C}.free_service_charged",
+            _CRIT,
+            "Layanan gratis dipungut biaya",
+            "Free service charged",
+        ),
+        _t(
+            f"{_C}.free_service_attempt",
+            _HIGH,
+            "Percobaan memungut layanan gratis",
+            "Attempt to charge a free service",
+        ),
+        _t(
+            f"{_C}.overcharge_accepted",
+            _CRIT,
+            "Pungutan melebihi tarif diterima",
+            "Overcharge accepted",
+        ),
+        _t(
+            f"{_C}.undercharge_without_waiver",
+            _HIGH,
+            "Kurang bayar tanpa keringanan",
+            "Charged below the fee without a waiver",
+        ),
+        _t(
+            f"{_C}.official_fee_mismatch",
+            _HIGH,
+            "Tarif resmi salah",
+            "Recorded official fee differs from the schedule",
+        ),
+        _t(
+            f"{_C}.schedule_not_in_force",
+            _HIGH,
+            "Versi tarif tidak berlaku",
+            "Charge under a schedule version not in force",
+        ),
+        _t(
+            f"{_C}.charge_unverifiable",
+            _MED,
+            "Pungutan tidak dapat diperiksa",
+            "Charge cannot be re-checked",
+        ),
         _t(f"{_C}.waiver", _INFO, "Keringanan tercatat", "Waiver granted"),
-        _t(f"{_C}.rejection_mismatch", _MED, "Penolakan tidak sesuai tarif",
-           "Recorded refusal disagrees with the schedule"),
-        _t(f"{_C}.schedule_invalid", _HIGH, "Dokumen tarif tidak sah",
-           "Schedule publication invalid"),
-        _t(f"{_C}.schedule_retroactive", _CRIT, "Tarif berlaku surut",
-           "Schedule published retroactively"),
-        _t(f"{_C}.void_unknown_receipt", _HIGH, "Pembatalan tanpa kuitansi",
-           "Void of a receipt not in the log"),
-        _t(f"{_C}.void_wrong_office", _HIGH, "Pembatalan oleh kantor lain",
-           "Void by another office"),
-        _t(f"{_C}.void_not_supervisor", _HIGH, "Pembatalan tanpa persetujuan penyelia",
-           "Void not approved by a supervisor"),
+        _t(
+            f"{_C}.rejection_mismatch",
+            _MED,
+            "Penolakan tidak sesuai tarif",
+            "Recorded refusal disagrees with the schedule",
+        ),
+        _t(
+            f"{_C}.schedule_invalid",
+            _HIGH,
+            "Dokumen tarif tidak sah",
+            "Schedule publication invalid",
+        ),
+        _t(
+            f"{_C}.schedule_retroactive",
+            _CRIT,
+            "Tarif berlaku surut",
+            "Schedule published retroactively",
+        ),
+        _t(
+            f"{_C}.void_unknown_receipt",
+            _HIGH,
+            "Pembatalan tanpa kuitansi",
+            "Void of a receipt not in the log",
+        ),
+        _t(
+            f"{_C}.void_wrong_office",
+            _HIGH,
+            "Pembatalan oleh kantor lain",
+            "Void by another office",
+        ),
+        _t(
+            f"{_C}.void_not_supervisor",
+            _HIGH,
+            "Pembatalan tanpa persetujuan penyelia",
+            "Void not approved by a supervisor",
+        ),
         _t(f"{_C}.void_repeated", _HIGH, "Pembatalan ganda", "Receipt voided twice"),
-        _t(f"{_C}.closing_mismatch", _HIGH, "Tutup hari tidak sesuai",
-           "Day closing differs from the receipts"),
+        _t(
+            f"{_C}.closing_mismatch",
+            _HIGH,
+            "Tutup hari tidak sesuai",
+            "Day closing differs from the receipts",
+        ),
         _t(f"{_C}.closing_repeated", _MED, "Tutup hari ganda", "Counter day closed twice"),
-        _t(f"{_C}.deposit_mismatch", _HIGH, "Setoran tidak sesuai penerimaan",
-           "Deposit differs from collections"),
+        _t(
+            f"{_C}.deposit_mismatch",
+            _HIGH,
+            "Setoran tidak sesuai penerimaan",
+            "Deposit differs from collections",
+        ),
         _t(f"{_C}.deposit_late", _MED, "Setoran terlambat", "Deposit late"),
         _t(f"{_C}.undeposited_day", _HIGH, "Penerimaan belum disetor", "Collections not deposited"),
-        _t(f"{_C}.complaint_without_receipt", _HIGH, "Pengaduan tanpa kuitansi di log",
-           "Complaint about a payment not in the log"),
-        _t(f"{_C}.complaint_amount", _HIGH, "Pengaduan: bayar melebihi kuitansi",
-           "Complaint: paid more than the receipt"),
-        _t(f"{_C}.complaint_unknown_receipt", _MED, "Pengaduan merujuk kuitansi tak dikenal",
-           "Complaint names a receipt not in the log"),
+        _t(
+            f"{_C}.complaint_without_receipt",
+            _HIGH,
+            "Pengaduan tanpa kuitansi di log",
+            "Complaint about a payment not in the log",
+        ),
+        _t(
+            f"{_C}.complaint_amount",
+            _HIGH,
+            "Pengaduan: bayar melebihi kuitansi",
+            "Complaint: paid more than the receipt",
+        ),
+        _t(
+            f"{_C}.complaint_unknown_receipt",
+            _MED,
+            "Pengaduan merujuk kuitansi tak dikenal",
+            "Complaint names a receipt not in the log",
+        ),
         _t(f"{_C}.complaint_open", _LOW, "Pengaduan belum selesai", "Complaint not resolved"),
-        _t(f"{_C}.unknown_reference", _MED, "Rujukan tidak dikenal",
-           "Entry names an office, counter or user not in the log"),
+        _t(
+            f"{_C}.unknown_reference",
+            _MED,
+            "Rujukan tidak dikenal",
+            "Entry names an office, counter or user not in the log",
+        ),
         _t(f"{_C}.malformed_body", _MED, "Isi entri tidak lengkap", "Entry body malformed"),
         # --- patterns --------------------------------------------------------------
         _t(f"{_P}.refusals", _LOW, "Banyak pungutan ditolak", "Many refused charges"),
         _t(f"{_P}.void_rate", _LOW, "Tingkat pembatalan tinggi", "High void rate"),
-        _t(f"{_P}.outside_hours", _LOW, "Kuitansi di luar jam layanan",
-           "Receipts outside office hours"),
+        _t(
+            f"{_P}.outside_hours",
+            _LOW,
+            "Kuitansi di luar jam layanan",
+            "Receipts outside office hours",
+        ),
         _t(f"{_P}.round_amounts", _LOW, "Deretan nominal bulat", "Run of round amounts"),
-        _t(f"{_P}.unclosed_counter", _MED, "Loket tanpa tutup hari",
-           "Counter with collections but no closing"),
+        _t(
+            f"{_P}.unclosed_counter",
+            _MED,
+            "Loket tanpa tutup hari",
+            "Counter with collections but no closing",
+        ),
     )
 }
+
+
+class Where(TypedDict, total=False):
+    """Where a finding happened, for ``Finding(..., **where)``."""
+
+    office: str
+    counter: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +357,9 @@ class FindingSink:
         self._by_code: dict[str, list[Finding]] = {}
         self.overflow: dict[str, int] = {}
 
-    def add(self, finding: Finding) -> None:
-        if finding.seq is not None and finding.seq < self.report_from:
+    def add(self, finding: Finding, *, always: bool = False) -> None:
+        """Keep ``finding`` (``always``: even if it concerns entries before ``report_from``)."""
+        if not always and finding.seq is not None and finding.seq < self.report_from:
             return
         kept = self._by_code.setdefault(finding.code, [])
         if len(kept) < self.per_code:

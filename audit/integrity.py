@@ -95,6 +95,16 @@ class ChainChecker:
     # -- the stream ----------------------------------------------------------------------
 
     def observe(self, obs: Observation) -> None:
+        recent = self._recent
+        if (
+            self._pending is None
+            and obs.problem is None
+            and obs.seq == obs.pos + self._base
+            and obs.prev == recent[-1].leaf
+        ):  # the usual case: in place and linked
+            recent.append(obs)
+            self.last = obs
+            return
         consumed = False
         if self._pending is not None:
             pending, self._pending = self._pending, None
@@ -141,12 +151,13 @@ class ChainChecker:
             self._explained_until = obs.pos + 1
             if obs.seq is None:
                 return
-        if obs.prev is not None and not self._links(obs) and self._links(obs, 1):
+        explained = obs.pos <= self._explained_until
+        if not explained and obs.prev is not None and not self._links(obs) and self._links(obs, 1):
             # It links past the entry before it: that one was slipped in.
             self._inserted(self._recent[-1], obs)
         elif obs.seq is not None and obs.seq - obs.pos != self._base:
             self._pending, self._pending_jump = obs, True
-        elif not self._links(obs) and obs.pos > self._explained_until:
+        elif not explained and not self._links(obs):
             self._pending, self._pending_jump = obs, False
 
     def _resolve(self, pending: Observation, obs: Observation) -> bool:

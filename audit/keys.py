@@ -166,9 +166,7 @@ class KeyState:
     def receipt_keys(self) -> ReceiptKeys:
         """The receipts keys as of now (cached until the next key entry)."""
         if self._receipts_cache is None:
-            registered = tuple(
-                r for r in self._keyring.records if r.purpose is KeyPurpose.RECEIPTS
-            )
+            registered = tuple(r for r in self._keyring.records if r.purpose is KeyPurpose.RECEIPTS)
             known = {r.public_key for r in registered}
             anchor_only = tuple(
                 r
@@ -229,4 +227,3 @@ def anchor_from_bytes(data: bytes | None) -> tuple[TrustList | None, str | None]
         return load_trust_list(data), None
     except TrustListError as exc:
         return None, str(exc)
-

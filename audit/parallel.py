@@ -18,7 +18,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from audit.entries import read_entry
+from audit.entries import EntryValue, read_entry
 from ledger.errors import EncodingError
 
 __all__ = ["EntryChunk", "Workers", "check_entry_chunk"]
@@ -28,24 +28,30 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class EntryChunk:
-    """Leaf hashes of a run of entries (32 bytes each, concatenated) and, by index in
-    the run, why an entry is not canonical."""
+    """Leaf hashes of a run of entries (32 bytes each, concatenated); by index in the run,
+    why an entry is not canonical; and, when asked for (in-process runs, where nothing has
+    to be pickled), the decoded entries (``None`` where not canonical)."""
 
     leaves: bytes
     problems: dict[int, str]
+    values: list[EntryValue | None] | None = None
 
 
-def check_entry_chunk(datas: Sequence[bytes]) -> EntryChunk:
-    """Canonical-form check and RFC 9162 §2.1.1 leaf hash of each entry."""
+def check_entry_chunk(job: tuple[Sequence[bytes], bool]) -> EntryChunk:
+    """Canonical-form check and RFC 9162 §2.1.1 leaf hash of each entry of ``job[0]``;
+    ``job[1]``: keep the decoded entries."""
+    datas, keep = job
     leaves = bytearray()
     problems: dict[int, str] = {}
+    values: list[EntryValue | None] = []
     for i, data in enumerate(datas):
         leaves += hashlib.sha256(b"\x00" + data).digest()
         try:
-            read_entry(data)
+            values.append(read_entry(data))
         except EncodingError as exc:
             problems[i] = str(exc)
-    return EntryChunk(bytes(leaves), problems)
+            values.append(None)
+    return EntryChunk(bytes(leaves), problems, values if keep else None)
 
 
 class _Done(Future[Any]):
@@ -62,10 +68,14 @@ class Workers:
     def __init__(self, workers: int | None) -> None:
         count = (os.cpu_count() or 1) if workers is None else workers
         self.count = count
+        #: Whether work runs in this process (results need not be pickled).
+        self.inline = count == 0
         self._pool: Executor | None = None
         if count > 0:
             methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
 
     def submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:

@@ -238,7 +238,9 @@ class Patterns:
         for loket, (count, first_day, last_day, collected, last_seq) in sorted(unclosed.items()):
             office, counter = lokets[loket]
             unclosed_rows.append(
-                UnclosedRow(office, counter, count, day_text(first_day), day_text(last_day), collected)
+                UnclosedRow(
+                    office, counter, count, day_text(first_day), day_text(last_day), collected
+                )
             )
             self._sink.add(
                 Finding(

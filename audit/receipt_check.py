@@ -147,28 +147,28 @@ def _failure(record: ReceiptRecord, error: ReceiptVerificationError) -> Iterable
             "integrity.receipt_signature",
             record,
             f"receipt of entry {seq}: {error} — forged or altered",
-            code=error.code,
+            reason=error.code,
         )
     elif isinstance(error, MalformedReceipt):
         yield _finding(
             "integrity.receipt_malformed",
             record,
             f"receipt of entry {seq} is not a well-formed receipt: {error}",
-            code=error.code,
+            reason=error.code,
         )
     elif isinstance(error, KeyValidityError):
         yield _finding(
             "integrity.key_lifecycle",
             record,
             f"receipt of entry {seq}: {error}",
-            code=error.code,
+            reason=error.code,
         )
     elif not isinstance(error, FeeMismatchError):  # the fee is a compliance matter
         yield _finding(
             "integrity.receipt_malformed",
             record,
             f"receipt of entry {seq} does not verify: {error}",
-            code=error.code,
+            reason=error.code,
         )
 
 
@@ -201,12 +201,12 @@ def _compare(record: ReceiptRecord, claims: ReceiptClaims) -> Iterable[Finding]:
             voided_number=body.get("receipt_no"),
             amount_charged=amount,
         )
-    found = {
-        name: getattr(claims, name) for name in expected if name not in ("commitment", "kind")
-    }
+    found = {name: getattr(claims, name) for name in expected if name not in ("commitment", "kind")}
     found["commitment"] = claims.commitment.hex()
     found["kind"] = claims.kind.name
-    differing = {k: {"entry": expected[k], "receipt": found[k]} for k in expected if expected[k] != found[k]}
+    differing = {
+        k: {"entry": expected[k], "receipt": found[k]} for k in expected if expected[k] != found[k]
+    }
     if differing:
         names = ", ".join(sorted(differing))
         commits = "commitment" in differing or "ledger_index" in differing

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from audit.calendar import day_number, day_of_text, day_text, deadline_ms
-from audit.findings import Finding, FindingSink
+from audit.findings import Finding, FindingSink, Where
 from audit.registry import Registry
 
 __all__ = ["DayBook", "DepositRow", "ReconciliationRow", "Tally"]
@@ -161,7 +161,7 @@ class DayBook:
         tally.closings += 1
         claimed = tuple(int(body[k]) for k in ("count", "total", "voids", "void_total"))
         tally.closed = (claimed[0], claimed[1], claimed[2], claimed[3])
-        where = {"office": office, "counter": counter, "date": date}
+        where: Where = {"office": office, "counter": counter, "date": date}
         if tally.closings > 1:
             self._sink.add(
                 Finding(
@@ -192,7 +192,9 @@ class DayBook:
                     f"closing of {office}/{counter} for {date} records " + "; ".join(problems),
                     seq=seq,
                     evidence={
-                        "claimed": dict(zip(("count", "total", "voids", "void_total"), claimed, strict=True)),
+                        "claimed": dict(
+                            zip(("count", "total", "voids", "void_total"), claimed, strict=True)
+                        ),
                         "from_receipts": dict(
                             zip(("count", "total", "voids", "void_total"), expected, strict=True)
                         ),
@@ -225,7 +227,7 @@ class DayBook:
         late_days = tuple(sorted(set(late)))
         status = "ok"
         sts_no = str(body["sts_no"])
-        where = {"office": office, "date": str(body["period_to"])}
+        where: Where = {"office": office, "date": str(body["period_to"])}
         if amount != expected:
             status = "mismatch"
             self._sink.add(
@@ -300,7 +302,9 @@ class DayBook:
             elif any(t.deposited_net != t.net for t in tallies if t.deposit_seq is not None):
                 status = "mismatch"
             elif any(deposit_status.get(s, "ok") != "ok" for s in deposits):
-                status = "late" if all("late" in deposit_status[s] for s in deposits) else "mismatch"
+                status = (
+                    "late" if all("late" in deposit_status[s] for s in deposits) else "mismatch"
+                )
             else:
                 status = "ok"
             if status == "undeposited":

@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from typing import Any, Final
 
 from audit.compliance import ComplianceChecker
+from audit.entries import lenient_fields
 from audit.errors import TrustAnchorError
 from audit.findings import BreakKind, Finding, FindingSink
 from audit.integrity import ChainChecker, CheckpointChecker, Observation, peek_checkpoint
@@ -30,7 +31,6 @@ from audit.receipt_check import ReceiptJob, ReceiptRecord, check_receipts
 from audit.result import AuditResult, Scope
 from audit.since import SavedCheckpoint, open_saved_checkpoint
 from audit.source import RECEIPT_ATTACHMENT, AuditSource
-from audit.entries import lenient_fields
 from ledger.errors import LedgerError
 from ledger.merkle import EMPTY_ROOT, TreeBuilder, verify_consistency
 from receipts.errors import TrustListError
@@ -81,12 +81,22 @@ def run_audit(
     if since_note is not None:
         since = open_saved_checkpoint(since_note, anchor, origin=source.origin)
     with Workers(opts.workers) as workers:
-        return _Audit(source, opts, anchor, label, since, workers, progress).run()
+        audit = _Audit(
+            source=source,
+            options=opts,
+            anchor=anchor,
+            anchor_label=label,
+            since=since,
+            workers=workers,
+            progress=progress,
+        )
+        return audit.run()
 
 
 class _Audit:
     def __init__(
         self,
+        *,
         source: AuditSource,
         options: AuditOptions,
         anchor: TrustList,
@@ -139,7 +149,8 @@ class _Audit:
         window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
         depth = 2 * max(self.workers.count, 1)
         for stored, datas in self._chunks():
-            window.append((self.workers.submit(check_entry_chunk, datas), stored, datas))
+            job = (datas, self.workers.inline)
+            window.append((self.workers.submit(check_entry_chunk, job), stored, datas))
             if len(window) > depth:
                 self._consume(*window.popleft())
                 if self.progress is not None:
@@ -171,11 +182,9 @@ class _Audit:
         if datas:
             yield stored, datas
 
-    def _consume(
-        self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]
-    ) -> None:
+    def _consume(self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]) -> None:
         checked = future.result()
-        leaves, problems = checked.leaves, checked.problems
+        leaves, problems, values = checked.leaves, checked.problems, checked.values
         chain, tree, checkpoints = self.chain, self.tree, self.checkpoints
         since_size = self.since.size if self.since is not None else -1
         for i, data in enumerate(datas):
@@ -183,7 +192,8 @@ class _Audit:
             problem = problems.get(i)
             value: dict[str, Any] | None = None
             if problem is None:
-                value = _loads(data.decode("utf-8"))
+                value = values[i] if values is not None else _loads(data.decode("utf-8"))
+                assert value is not None
                 seq, prev = value["seq"], value["prev"]
             else:
                 seq, prev = lenient_fields(data)
@@ -231,7 +241,9 @@ class _Audit:
         blobs = self.source.attachments(RECEIPT_ATTACHMENT, [seq for seq, _, _ in pending])
         job = ReceiptJob(
             self.keys.receipt_keys(),
-            tuple(ReceiptRecord(seq, data, blobs.get(seq), voided) for seq, data, voided in pending),
+            tuple(
+                ReceiptRecord(seq, data, blobs.get(seq), voided) for seq, data, voided in pending
+            ),
         )
         self.receipts_checked += len(pending)
         self.receipt_futures.append(self.workers.submit(check_receipts, job))
@@ -255,7 +267,8 @@ class _Audit:
                     seq=pinned,
                     kind=BreakKind.TRUNCATED,
                     evidence={"saved_size": since.size, "pinned_size": pinned},
-                )
+                ),
+                always=True,
             )
             return
         if note is None or since.size == 0:
@@ -278,7 +291,8 @@ class _Audit:
                         "saved_root": since.root.hex(),
                         "pinned_size": pinned,
                     },
-                )
+                ),
+                always=True,
             )
 
     def _check_since_root(self, root: bytes) -> None:
@@ -291,7 +305,6 @@ class _Audit:
                     f"the stored entries 0..{since.size - 1} hash to {root.hex()[:16]}…, not to "
                     f"the root {since.root.hex()[:16]}… of the checkpoint saved at the last "
                     "audit: the history was rewritten",
-                    # Reported whatever report_from says: it is about the saved history.
                     seq=None,
                     kind=BreakKind.INCONSISTENT,
                     evidence={
@@ -356,4 +369,3 @@ class _Audit:
             patterns=tables.patterns,
             verified_checkpoint=self.checkpoints.newest_matched,
         )
-

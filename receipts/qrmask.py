@@ -15,6 +15,7 @@ integers. The penalty is computed with the same rules and the same arithmetic as
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Any, Final
 
@@ -36,7 +37,7 @@ def penalty(rows: list[int], size: int) -> int:
     score = sum(len(run.group()) - 2 for line in lines for run in _RUN.finditer(line))
     # N2: each 2×2 block of one colour: 3.
     inner = (1 << (size - 1)) - 1
-    for upper, lower in zip(rows, rows[1:], strict=False):
+    for upper, lower in itertools.pairwise(rows):
         same_vertical = ~(upper ^ lower)
         same_horizontal = ~(upper ^ (upper >> 1))
         score += 3 * (same_vertical & (same_vertical >> 1) & same_horizontal & inner).bit_count()

@@ -8,10 +8,10 @@
   that. Without a reachable server the PostgreSQL runs are skipped — unless
   ``BUKTI_REQUIRE_PG=1`` or ``CI=true``, where they fail.
 - ``migrated_url``: ``db_url`` at the newest schema; ``db_engine``: an engine on it.
+- ``pg_server_url`` (session): the PostgreSQL server, or ``None`` when it is unreachable.
 - ``log_signer`` / ``log_verifier``: the fixed test log key; ``TEST_ORIGIN`` its log.
 - ``log_store``: a :class:`ledger.storage.LogStore` on ``migrated_url``.
-- ``fixed_clock``: a deterministic clock in UTC milliseconds.
-
+- ``fixed_clock``: a :class:`FixedClock`, deterministic UTC milliseconds.
 """
 
 from __future__ import annotations

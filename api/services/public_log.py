@@ -51,10 +51,11 @@ class PublicLog:
 
     def consistency(self, first: int, second: int) -> ConsistencyView:
         """RFC 9162 §2.1.4.1 proof that the tree of ``first`` leaves is a prefix of ``second``."""
-        if not 0 <= first <= second:
+        # RFC 9162 §2.1.4: a proof exists for 0 < m <= n; the empty tree needs none.
+        if not 0 < first <= second:
             raise InvalidRequestError(
-                f"expected 0 <= from <= to, found from={first}, to={second}",
-                "Parameter tidak valid: harus 0 ≤ from ≤ to.",
+                f"expected 0 < from <= to, found from={first}, to={second}",
+                "Parameter tidak valid: harus 0 < from ≤ to.",
                 field="from",
             )
         proof = self._store.consistency_proof(first, second)

@@ -367,7 +367,8 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "ledger.",
     ),
     "counter.close_done": (
-        "Buku hari {date} ditutup: {count} kuitansi, total {total}, pembatalan {voids}, bersih {net}.",
+        "Buku hari {date} ditutup: {count} kuitansi, total {total}, pembatalan {voids}, "
+        "bersih {net}.",
         "Day {date} closed: {count} receipts, total {total}, voids {voids}, net {net}.",
     ),
     "counter.no_role": (
@@ -402,7 +403,14 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "This page is for inspectors/auditors only.",
     ),
     "insp.audit_result_ok": ("Integritas buku besar terjaga.", "Ledger integrity holds."),
-    "insp.audit_result_bad": ("Audit menemukan masalah.", "The audit found problems."),
+    "insp.audit_result_bad": (
+        "INTEGRITAS RUSAK: buku besar tidak sesuai dengan checkpoint yang ditandatangani.",
+        "INTEGRITY BROKEN: the ledger does not match its signed checkpoints.",
+    ),
+    "insp.audit_detail": (
+        "Diperiksa sampai checkpoint berukuran {size}; {findings} temuan.",
+        "Checked up to the checkpoint of size {size}; {findings} findings.",
+    ),
     # --- transparency
     "tr.title": ("Transparansi penerimaan", "Collections transparency"),
     "tr.intro": (

@@ -29,7 +29,13 @@ from audit.findings import BreakKind, Finding
 from audit.source import RECEIPT_ATTACHMENT
 from ledger.errors import TileError
 from ledger.merkle import consistency_proof
-from ledger.tiles import TILE_WIDTH, TileCoord, decode_entry_bundle, entries_path, node_reader_from_tiles
+from ledger.tiles import (
+    TILE_WIDTH,
+    TileCoord,
+    decode_entry_bundle,
+    entries_path,
+    node_reader_from_tiles,
+)
 
 __all__ = ["BundleSource"]
 
@@ -125,7 +131,9 @@ class BundleSource:
             data = self._read(path)
             if data is None:
                 if path not in self.manifest.files:
-                    self._problem(path, "holds entries the manifest counts, but it does not list it")
+                    self._problem(
+                        path, "holds entries the manifest counts, but it does not list it"
+                    )
                 return
             try:
                 items = decode_entry_bundle(data, width=width)

@@ -85,19 +85,16 @@ def _checked_attachments(seq: int, blobs: Mapping[str, bytes]) -> dict[str, byte
 
 
 class _BatchWriter:
-    def __init__(self, conn: Connection, origin: str, head: queries.Head) -> None:
+    def __init__(self, conn: Connection, head: queries.Head) -> None:
         self.conn = conn
-        self.origin = origin
         self.tree = TreeBuilder(head.size, head.frontier)
         self.prev = head.last_leaf
         self.series = _Series(conn)
-        self.entries: list[dict[str, object]] = []
-        self.nodes: list[dict[str, object]] = []
+        self.entries: list[tuple[int, str, int, bytes, bytes, bytes]] = []
+        self.nodes: list[tuple[int, int, bytes]] = []
         self.keys: list[dict[str, object]] = []
         self.attachments: list[dict[str, object]] = []
         self.pending_blobs: dict[tuple[int, str], bytes] = {}
-        #: Idempotency keys first used in this batch: key -> (request digest, entry).
-        self.new_keys: dict[str, tuple[bytes, AppendedEntry]] = {}
 
     def read_attachment(self, seq: int, name: str) -> bytes | None:
         if (seq, name) in self.pending_blobs:
@@ -117,20 +114,10 @@ class _BatchWriter:
             self.series.drop_draft()
             raise
         self.series.keep_draft()
-        entry = replace(entry, attachments=blobs)
-        self.entries.append(
-            {
-                "seq": seq,
-                "kind": req.kind,
-                "at": req.at,
-                "data": data,
-                "leaf_hash": leaf,
-                "prev": self.prev,
-            }
-        )
-        self.nodes.extend(
-            {"level": lv, "idx": ix, "hash": h} for lv, ix, h in self.tree.append(leaf)
-        )
+        if blobs:
+            entry = replace(entry, attachments=blobs)
+        self.entries.append((seq, req.kind, req.at, data, leaf, self.prev))
+        self.nodes.extend(self.tree.append(leaf))
         for name, blob in blobs.items():
             self.attachments.append({"seq": seq, "name": name, "data": blob})
             self.pending_blobs[(seq, name)] = blob
@@ -138,23 +125,18 @@ class _BatchWriter:
             self.keys.append(
                 {"key": req.idempotency_key, "request_digest": req.request_digest, "seq": seq}
             )
-            self.new_keys[req.idempotency_key] = (req.request_digest, entry)
         self.prev = leaf
         return entry
 
 
-def _replay_or_conflict(
-    req: AppendRequest, digest: bytes, original: AppendedEntry | int, stored: dict[int, Outcome]
-) -> Outcome:
+def _replay(req: AppendRequest, digest: bytes, original: AppendedEntry) -> Outcome:
+    """The outcome of a request whose idempotency key was already used."""
     if digest != req.request_digest:
-        seq = original if isinstance(original, int) else original.seq
         return IdempotencyConflictError(
             f"idempotency key {req.idempotency_key!r} was first used for a different request "
-            f"(entry {seq}); expected the same request digest, found another"
+            f"(entry {original.seq}); expected the same request digest, found another"
         )
-    if isinstance(original, AppendedEntry):
-        return replace(original, replayed=True)
-    return stored[original]
+    return replace(original, replayed=True)
 
 
 def write_batch(
@@ -167,35 +149,35 @@ def write_batch(
     """
     head = queries.read_head(conn, lock=True)
     head.require_origin(origin)
-    writer = _BatchWriter(conn, origin, head)
+    writer = _BatchWriter(conn, head)
 
-    # Idempotency keys committed by earlier batches, and their original entries.
+    # Idempotency keys committed by earlier batches: key -> (request digest, original entry).
     used = queries.read_idempotency(
         conn, (r.idempotency_key for r in requests if r.idempotency_key)
     )
     originals = queries.read_entry_rows(conn, (seq for _, seq in used.values()))
     blobs = queries.read_attachments(conn, originals)
-    stored: dict[int, Outcome] = {
-        seq: replayed_entry(row, blobs.get(seq, {})) for seq, row in originals.items()
+    known = {
+        key: (digest, replayed_entry(originals[seq], blobs.get(seq, {})))
+        for key, (digest, seq) in used.items()
     }
 
     outcomes: list[Outcome] = []
     for req in requests:
         key = req.idempotency_key
-        if key is not None and key in writer.new_keys:
-            digest, entry = writer.new_keys[key]
-            outcomes.append(_replay_or_conflict(req, digest, entry, stored))
-            continue
-        if key is not None and key in used:
-            digest, seq = used[key]
-            outcomes.append(_replay_or_conflict(req, digest, seq, stored))
+        if key is not None and key in known:
+            outcomes.append(_replay(req, *known[key]))
             continue
         try:
-            outcomes.append(writer.append(req))
+            entry = writer.append(req)
         except exc.SQLAlchemyError:
             raise  # the transaction is unusable: the whole batch fails
         except Exception as error:  # a factory, encoding or attach failure: this request only
             outcomes.append(error)
+            continue
+        outcomes.append(entry)
+        if key is not None and req.request_digest is not None:
+            known[key] = (req.request_digest, entry)  # a retry later in this same batch
 
     if not writer.entries:
         return outcomes

@@ -5,7 +5,8 @@
   switched off (``isolation_level = None``) and SQLAlchemy emits ``BEGIN`` itself, so reads
   run in real transactions and the append path can ask for ``BEGIN IMMEDIATE``
   (SQLAlchemy 2 SQLite dialect docs, "Enabling Non-Legacy SQLite Transactional Modes").
-- **PostgreSQL** through psycopg 3 at READ COMMITTED with ``pool_pre_ping``; appends
+- **PostgreSQL** through psycopg 3 at READ COMMITTED with ``pool_pre_ping`` and
+  ``synchronous_commit=on`` (set per connection, whatever the server default); appends
   serialize on ``SELECT … FOR UPDATE`` of the head row.
 """
 
@@ -57,7 +58,13 @@ def _normalize(url: str | URL) -> URL:
         return parsed
     if backend in ("postgresql", "postgres"):
         if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-            return parsed.set(drivername="postgresql+psycopg")
+            # A commit is acknowledged only once flushed, whatever the server's default.
+            options = str(parsed.query.get("options", ""))
+            if "synchronous_commit" not in options:
+                options = f"{options} -c synchronous_commit=on".strip()
+            return parsed.set(drivername="postgresql+psycopg").update_query_dict(
+                {"options": options}
+            )
         raise UnsupportedDatabaseError(
             f"expected the psycopg 3 driver ('postgresql+psycopg://'), found {parsed.drivername!r}"
         )
@@ -100,6 +107,7 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> Engine:
     Raises :class:`UnsupportedDatabaseError` for any other kind of URL.
     """
     parsed = _normalize(url)
+    kwargs.setdefault("hide_parameters", True)  # no bound value (token digest, text) in a log
     if parsed.get_backend_name() == "sqlite":
         connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         connect_args.update(kwargs.pop("connect_args", {}))

@@ -61,6 +61,12 @@ class GroupCommit(Generic[T, R]):
         self._leading = False
         self._closed = False
 
+    @property
+    def queued(self) -> int:
+        """Items waiting for a commit (not counting the batch being committed)."""
+        with self._cond:
+            return len(self._queue)
+
     def submit(self, items: Sequence[T]) -> list[R | Exception]:
         """Queue ``items`` and return their outcomes, in order, once all are committed."""
         slots: list[_Slot[T, R]] = [_Slot(item) for item in items]
@@ -71,6 +77,8 @@ class GroupCommit(Generic[T, R]):
             if self._closed:
                 raise StoreClosedError("the log store is closed; no further appends")
             self._queue.extend(slots)
+            if self._batch_wait_s > 0:
+                self._cond.notify_all()  # a lingering leader may now have a full batch
             while not last.done and self._leading:
                 self._cond.wait()
             if not last.done:

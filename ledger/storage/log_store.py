@@ -18,11 +18,11 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, exc
 
 from ledger.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
-from ledger.merkle import EMPTY_ROOT, consistency_proof, inclusion_proof
+from ledger.merkle import EMPTY_ROOT, NodeReader, consistency_proof, inclusion_proof
 from ledger.note import NoteSigner
 from ledger.storage import queries
 from ledger.storage.batch import write_batch
-from ledger.storage.engine import storage_error, write_transaction
+from ledger.storage.engine import is_sqlite, storage_error, write_transaction
 from ledger.storage.errors import (
     AppendError,
     CheckpointNotFoundError,
@@ -63,6 +63,11 @@ class LogStore:
     ) -> None:
         Checkpoint(origin, 0, EMPTY_ROOT)  # validates the origin line (CheckpointError)
         self._engine = engine
+        # Reads of append-only rows need no transaction: on PostgreSQL, AUTOCOMMIT saves the
+        # BEGIN and ROLLBACK round trips. SQLite reads stay in a (local, cheap) transaction.
+        self._reader = (
+            engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._signer = signer
         self._origin = origin
         self._group: GroupCommit[AppendRequest, AppendedEntry] = GroupCommit(
@@ -124,7 +129,7 @@ class LogStore:
 
     def _read(self, doing: str, fn: Callable[[Connection], T]) -> T:
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 return fn(conn)
         except exc.SQLAlchemyError as error:
             raise storage_error(error, doing) from error
@@ -179,9 +184,9 @@ class LogStore:
         """Entry ``seq``; :class:`EntryNotFoundError` if the log is shorter."""
         rows = self._read(f"reading entry {seq}", lambda c: queries.read_entries(c, seq, seq + 1))
         if not rows:
-            raise EntryNotFoundError(
-                f"no entry {seq}: the log has {self.size()} entries (0..{self.size() - 1})"
-            )
+            size = self.size()
+            held = f"entries 0..{size - 1}" if size else "no entries"
+            raise EntryNotFoundError(f"no entry {seq}: the log holds {held}")
         return rows[0]
 
     def entries(self, start: int, end: int) -> Iterator[StoredEntry]:
@@ -226,28 +231,47 @@ class LogStore:
 
     # -- proofs and tiles ---------------------------------------------------------------
 
-    def _within_log(self, conn: Connection, size: int) -> None:
-        current = queries.read_head(conn).size
-        if size > current:
-            raise TreeSizeError(f"tree size {size} is beyond the log, which has {current} entries")
+    def _prove(
+        self, doing: str, size: int, prove: Callable[[NodeReader], list[bytes]]
+    ) -> list[bytes]:
+        """Run ``prove`` on stored nodes, refusing a tree ``size`` beyond the log.
+
+        Leaves are stored from 0 without gaps, so leaf ``size - 1`` exists exactly when the
+        log holds ``size`` entries: it is fetched in the proof's own query (no extra read).
+        """
+        last = (0, size - 1)
+
+        def run(conn: Connection) -> list[bytes]:
+            asked = False
+
+            def read(coords: Sequence[tuple[int, int]]) -> list[bytes]:
+                nonlocal asked
+                asked = True
+                return queries.read_nodes(conn, [*coords, last])[:-1]
+
+            try:
+                proof = prove(read)
+                if not asked and size > 0:
+                    queries.read_nodes(conn, [last])
+            except TreeSizeError as error:
+                raise TreeSizeError(f"tree size {size} is beyond the log: {error}") from error
+            return proof
+
+        return self._read(doing, run)
 
     def inclusion_proof(self, seq: int, size: int) -> list[bytes]:
         """RFC 9162 §2.1.3.1 inclusion proof of entry ``seq`` in the tree of ``size``."""
-
-        def prove(conn: Connection) -> list[bytes]:
-            self._within_log(conn, size)
-            return inclusion_proof(seq, size, lambda coords: queries.read_nodes(conn, coords))
-
-        return self._read(f"proving entry {seq} in size {size}", prove)
+        return self._prove(
+            f"proving entry {seq} in size {size}", size, partial(inclusion_proof, seq, size)
+        )
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """RFC 9162 §2.1.4.1 consistency proof from tree ``size1`` to tree ``size2``."""
-
-        def prove(conn: Connection) -> list[bytes]:
-            self._within_log(conn, size2)
-            return consistency_proof(size1, size2, lambda coords: queries.read_nodes(conn, coords))
-
-        return self._read(f"proving size {size1} consistent with {size2}", prove)
+        return self._prove(
+            f"proving size {size1} consistent with {size2}",
+            size2,
+            partial(consistency_proof, size1, size2),
+        )
 
     def hash_tile(self, level: int, index: int, width: int) -> bytes:
         """C2SP tlog-tiles hash tile ``level``/``index`` holding ``width`` hashes."""

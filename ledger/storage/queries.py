@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, TextClause, bindparam, insert, select, text, update
 
 from ledger.merkle import HASH_SIZE
 from ledger.storage.errors import AppendError, TreeSizeError
@@ -29,6 +30,7 @@ __all__ = [
     "Head",
     "insert_checkpoint",
     "insert_rows",
+    "nodes_statement",
     "read_attachment",
     "read_attachments",
     "read_checkpoint_rows",
@@ -65,19 +67,45 @@ class Head:
             )
 
 
+_HEAD_COLUMNS = (
+    LogHeadRow.origin,
+    LogHeadRow.size,
+    LogHeadRow.root,
+    LogHeadRow.last_leaf,
+    LogHeadRow.frontier,
+)
+# Hot-path statements are built once: SQLAlchemy then reuses their cache keys and compiled
+# forms instead of rebuilding expression trees on every batch.
+_READ_HEAD = select(*_HEAD_COLUMNS).where(LogHeadRow.id == _HEAD_ID)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(LogHeadRow)
+    .where(LogHeadRow.id == _HEAD_ID, LogHeadRow.size == bindparam("old_size"))
+    .values(
+        origin=bindparam("origin"),
+        size=bindparam("new_size"),
+        root=bindparam("root"),
+        last_leaf=bindparam("last_leaf"),
+        frontier=bindparam("frontier"),
+    )
+)
+_INSERT_CHECKPOINT = insert(CheckpointRow)
+#: Driver-level inserts of the rows every batch writes, by the driver's placeholder style.
+_INSERT_ENTRIES = {
+    "qmark": "INSERT INTO entries (seq, kind, at, data, leaf_hash, prev) VALUES (?, ?, ?, ?, ?, ?)",
+    "format": "INSERT INTO entries (seq, kind, at, data, leaf_hash, prev) "
+    "VALUES (%s, %s, %s, %s, %s, %s)",
+}
+_INSERT_NODES = {
+    "qmark": "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+    "format": "INSERT INTO merkle_nodes (level, idx, hash) VALUES (%s, %s, %s)",
+}
+
+
 def read_head(conn: Connection, *, lock: bool = False) -> Head:
     """The head row; with ``lock`` it is taken ``FOR UPDATE`` (ignored by SQLite, which
     holds the database write lock from ``BEGIN IMMEDIATE`` instead)."""
-    stmt = select(
-        LogHeadRow.origin,
-        LogHeadRow.size,
-        LogHeadRow.root,
-        LogHeadRow.last_leaf,
-        LogHeadRow.frontier,
-    ).where(LogHeadRow.id == _HEAD_ID)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).one_or_none()
+    row = conn.execute(_LOCK_HEAD if lock else _READ_HEAD).one_or_none()
     if row is None:
         raise AppendError("the log head row is missing: has the database been migrated?")
     origin, size, root, last_leaf, frontier = row
@@ -91,15 +119,15 @@ def read_head(conn: Connection, *, lock: bool = False) -> Head:
 def write_head(conn: Connection, old_size: int, head: Head) -> None:
     """Move the head from ``old_size`` to ``head``; refuses if someone else moved it."""
     result = conn.execute(
-        update(LogHeadRow)
-        .where(LogHeadRow.id == _HEAD_ID, LogHeadRow.size == old_size)
-        .values(
-            origin=head.origin,
-            size=head.size,
-            root=head.root,
-            last_leaf=head.last_leaf,
-            frontier=b"".join(head.frontier),
-        )
+        _MOVE_HEAD,
+        {
+            "old_size": old_size,
+            "origin": head.origin,
+            "new_size": head.size,
+            "root": head.root,
+            "last_leaf": head.last_leaf,
+            "frontier": b"".join(head.frontier),
+        },
     )
     if result.rowcount != 1:
         raise AppendError(
@@ -107,27 +135,50 @@ def write_head(conn: Connection, old_size: int, head: Head) -> None:
         )
 
 
+def _style(conn: Connection) -> str:
+    # sqlite3 takes "?"; psycopg takes "%s" (its dialect reports pyformat, a superset).
+    return "qmark" if conn.dialect.paramstyle == "qmark" else "format"
+
+
 def insert_rows(
     conn: Connection,
     *,
-    entries: Sequence[dict[str, object]],
-    nodes: Sequence[dict[str, object]],
+    entries: Sequence[tuple[int, str, int, bytes, bytes, bytes]],
+    nodes: Sequence[tuple[int, int, bytes]],
     idempotency: Sequence[dict[str, object]],
     attachments: Sequence[dict[str, object]],
 ) -> None:
-    """Insert a batch's rows, each table with one ``executemany``, entries first."""
-    for model, rows in (
-        (EntryRow, entries),
-        (MerkleNodeRow, nodes),
-        (IdempotencyRow, idempotency),
-        (AttachmentRow, attachments),
-    ):
-        if rows:
-            conn.execute(insert(model), list(rows))
+    """Insert a batch's rows, each table with one ``executemany``, entries first.
+
+    Entries and nodes — every row of every batch — go straight to the driver's
+    ``executemany`` with positional tuples, skipping per-row SQLAlchemy processing.
+    """
+    if entries:
+        conn.exec_driver_sql(_INSERT_ENTRIES[_style(conn)], list(entries))
+    if nodes:
+        conn.exec_driver_sql(_INSERT_NODES[_style(conn)], list(nodes))
+    if idempotency:
+        conn.execute(insert(IdempotencyRow), list(idempotency))
+    if attachments:
+        conn.execute(insert(AttachmentRow), list(attachments))
 
 
 def insert_checkpoint(conn: Connection, size: int, root: bytes, note: bytes) -> None:
-    conn.execute(insert(CheckpointRow).values(size=size, root=root, note=note))
+    conn.execute(_INSERT_CHECKPOINT, {"size": size, "root": root, "note": note})
+
+
+@cache
+def nodes_statement(count: int) -> TextClause:
+    """SELECT of ``count`` nodes as primary-key point lookups, binding ``l0, i0, l1, i1, …``.
+
+    Spelled ``(level = ? AND idx = ?) OR …`` on purpose: SQLite plans a row-value
+    ``(level, idx) IN (VALUES …)`` as a scan of the whole table, but each OR term as one
+    primary-key search ("MULTI-INDEX OR"); PostgreSQL turns it into a BitmapOr of index
+    scans. Plain text, cached per ``count``, because building the expression tree each time
+    cost more than the query.
+    """
+    terms = " OR ".join(f"(level = :l{i} AND idx = :i{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}")  # noqa: S608
 
 
 def read_nodes(conn: Connection, coords: Sequence[tuple[int, int]]) -> list[bytes]:
@@ -135,11 +186,11 @@ def read_nodes(conn: Connection, coords: Sequence[tuple[int, int]]) -> list[byte
     if not coords:
         return []
     wanted = list(dict.fromkeys(coords))
-    rows = conn.execute(
-        select(MerkleNodeRow.level, MerkleNodeRow.idx, MerkleNodeRow.hash).where(
-            tuple_(MerkleNodeRow.level, MerkleNodeRow.idx).in_(wanted)
-        )
-    ).all()
+    params: dict[str, int] = {}
+    for i, (level, idx) in enumerate(wanted):
+        params[f"l{i}"] = level
+        params[f"i{i}"] = idx
+    rows = conn.execute(nodes_statement(len(wanted)), params).all()
     found = {(level, idx): bytes(h) for level, idx, h in rows}
     missing = [c for c in wanted if c not in found]
     if missing:

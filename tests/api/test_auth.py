@@ -18,7 +18,8 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 def _login(client: TestClient, username: str, password: str) -> int:
     response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_login_sets_a_hardened_session_cookie(client: TestClient) -> None:

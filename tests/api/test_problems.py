@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.problems import PROBLEM_BASE
 from api.app import create_app
+from api.problems import PROBLEM_BASE
 from api.settings import Settings
 from ledger.errors import StorageUnavailableError
 from tests.api.conftest import login

@@ -73,7 +73,8 @@ def test_consistency_proof_links_two_checkpoints(client: TestClient) -> None:
         a, b, [bytes.fromhex(h) for h in proof], first.checkpoint.root, second.checkpoint.root
     )
     assert client.get(f"/api/v1/proof/consistency?from={b}&to={a}").status_code == 422
-    assert client.get(f"/api/v1/proof/consistency?from=0&to={b + 5}").status_code == 404
+    assert client.get(f"/api/v1/proof/consistency?from=0&to={b}").status_code == 422
+    assert client.get(f"/api/v1/proof/consistency?from=1&to={b + 5}").status_code == 404
 
 
 def test_trust_list_names_both_key_purposes(client: TestClient) -> None:

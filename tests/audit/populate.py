@@ -105,7 +105,9 @@ def _receipt_attach(key: KeyPair) -> Callable[[AppendedEntry], Mapping[str, byte
     return attach
 
 
-def _void_attach(key: KeyPair, original: Mapping[str, Any]) -> Callable[[AppendedEntry], Mapping[str, bytes]]:
+def _void_attach(
+    key: KeyPair, original: Mapping[str, Any]
+) -> Callable[[AppendedEntry], Mapping[str, bytes]]:
     def attach(entry: AppendedEntry) -> Mapping[str, bytes]:
         claims = ReceiptClaims(
             office_code=original["office"],
@@ -178,7 +180,9 @@ def populate(
             )
             user = f"u-{office[-4:].lower()}-{counter.lower()}"
             population.users[f"counter:{office}:{counter}"] = user
-            writer.append("user.added", {"user": user, "role": "counter", "office": office, "by": admin})
+            writer.append(
+                "user.added", {"user": user, "role": "counter", "office": office, "by": admin}
+            )
         for role in ("supervisor", "treasurer"):
             user = f"u-{office[-4:].lower()}-{role}"
             population.users[f"{role}:{office}"] = user
@@ -225,9 +229,7 @@ def populate(
                         free = i % 10 == 3
                         attempt_service = "BBS-DKP-01" if free else service
                         official = _official(schedule, attempt_service, inputs, writer.now + 1000)
-                        charge = Charge(
-                            attempt_service, inputs, official + 5000, writer.now + 1000
-                        )
+                        charge = Charge(attempt_service, inputs, official + 5000, writer.now + 1000)
                         verdict = check(schedule, charge)
                         entry = writer.append(
                             "charge.rejected",

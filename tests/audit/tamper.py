@@ -133,8 +133,7 @@ def truncate(engine: Engine, size: int, *, keep_checkpoints: bool) -> None:
         if not keep_checkpoints:
             conn.execute(text("DELETE FROM checkpoints WHERE size > :s"), {"s": size})
         datas = [
-            bytes(d)
-            for (d,) in conn.execute(text("SELECT data FROM entries ORDER BY seq")).all()
+            bytes(d) for (d,) in conn.execute(text("SELECT data FROM entries ORDER BY seq")).all()
         ]
         builder = TreeBuilder()
         for data in datas:
@@ -181,10 +180,14 @@ def replace_attachment(engine: Engine, seq: int, data: bytes) -> None:
 def checkpoint_note(engine: Engine, size: int) -> bytes:
     with engine.connect() as conn:
         return bytes(
-            conn.execute(text("SELECT note FROM checkpoints WHERE size = :s"), {"s": size}).scalar_one()
+            conn.execute(
+                text("SELECT note FROM checkpoints WHERE size = :s"), {"s": size}
+            ).scalar_one()
         )
 
 
 def replace_checkpoint(engine: Engine, size: int, note: bytes) -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE checkpoints SET note = :n WHERE size = :s"), {"n": note, "s": size})
+        conn.execute(
+            text("UPDATE checkpoints SET note = :n WHERE size = :s"), {"n": note, "s": size}
+        )

@@ -3,7 +3,9 @@ classified and localized to the entry it touched — and the honest log must sta
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 from audit import AuditResult, BreakKind, Category
 from ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -12,7 +14,7 @@ from ledger.merkle import leaf_hash
 from ledger.note import NoteSigner
 from ledger.storage import AppendRequest
 from tests.audit import tamper
-from tests.audit.conftest import LogUnderTest
+from tests.audit.conftest import LogUnderTest, build
 from tests.conftest import TEST_ORIGIN
 
 
@@ -24,9 +26,10 @@ def test_honest_log_has_no_integrity_finding(honest_log: LogUnderTest) -> None:
     result = honest_log.audit()
     assert result.integrity_holds, integrity(result)
     assert result.exit_status() == 0
-    assert result.receipts_checked == len(honest_log.meta.receipts) + result.entries_by_kind[
-        "receipt.voided"
-    ]
+    assert (
+        result.receipts_checked
+        == len(honest_log.meta.receipts) + result.entries_by_kind["receipt.voided"]
+    )
     assert result.checkpoints_verified == result.checkpoints_seen > 100
     assert not [f for f in result.findings if f.code in _BREACHES]
 
@@ -112,9 +115,8 @@ def test_attack_swap_two_neighbouring_entries(honest_log: LogUnderTest) -> None:
     first = result.first_break
     assert first is not None
     assert (first.code, first.seq) == ("integrity.reordered", seq)
-    assert [f.code for f in result.integrity_findings if f.code != "integrity.root_mismatch"] == [
-        "integrity.reordered"
-    ]
+    chain = {"integrity.changed", "integrity.missing", "integrity.inserted", "integrity.reordered"}
+    assert [f.code for f in result.integrity_findings if f.code in chain] == ["integrity.reordered"]
 
 
 def test_attack_truncate_behind_a_signed_checkpoint(honest_log: LogUnderTest) -> None:
@@ -136,10 +138,8 @@ def test_attack_history_rewrite_is_caught_by_the_saved_checkpoint(
     tamper.truncate(honest_log.attacker(), size, keep_checkpoints=False)
     store = honest_log.store()  # the real log key signs the rewritten history
     forged = {"tracking_no": "ADU-REWRITE", "paid_claimed": 0, "text_commitment": "0" * 64}
-    for i in range(12):
-        store.append(
-            AppendRequest("complaint.filed", honest_log.meta.clock_ms + i, dict(forged))
-        )
+    for i in range(40):
+        store.append(AppendRequest("complaint.filed", honest_log.meta.clock_ms + i, dict(forged)))
     store.close()
     plain = honest_log.audit()
     assert plain.integrity_holds  # every stored checkpoint agrees with the rewritten log
@@ -158,7 +158,8 @@ def test_attack_truncation_below_the_saved_checkpoint(honest_log: LogUnderTest) 
     tamper.truncate(honest_log.attacker(), size, keep_checkpoints=False)
     result = honest_log.audit(since_note=saved[2])
     truncated = [f for f in result.integrity_findings if f.kind is BreakKind.TRUNCATED]
-    assert truncated and truncated[0].seq == size
+    assert truncated
+    assert truncated[0].seq == size
 
 
 def test_attack_replace_a_receipt_signature(honest_log: LogUnderTest) -> None:
@@ -188,7 +189,7 @@ def test_attack_retroactive_schedule_by_editing_the_stored_entry(
             if item["code"] == "RJU-SMP-01":
                 item["tariff"]["rate"] = 13000
         document = canonical_json(entry["body"]["document"])
-        entry["body"]["sha256"] = __import__("hashlib").sha256(document).hexdigest()
+        entry["body"]["sha256"] = hashlib.sha256(document).hexdigest()
         entry["body"]["size"] = len(document)
         return canonical_json(entry)
 
@@ -233,7 +234,13 @@ def test_attack_entry_slipped_in_after_the_newest_checkpoint(honest_log: LogUnde
     size = result.scope.checkpoint_size
     last = tamper.entry_data(engine, size - 1)
     forged = encode_entry(
-        Entry(size, "complaint.updated", 1, leaf_hash(last), {"tracking_no": "X", "status": "resolved", "by": "x"})
+        Entry(
+            size,
+            "complaint.updated",
+            1,
+            leaf_hash(last),
+            {"tracking_no": "X", "status": "resolved", "by": "x"},
+        )
     )
     tamper.insert_entry(engine, size, forged)
     result = honest_log.audit()
@@ -242,12 +249,8 @@ def test_attack_entry_slipped_in_after_the_newest_checkpoint(honest_log: LogUnde
     ]
 
 
-def test_attack_undeposited_day(tmp_path: object, log_signer: NoteSigner) -> None:
-    from pathlib import Path
-
-    from tests.audit.conftest import build
-
-    path = Path(str(tmp_path)) / "undeposited.sqlite3"
+def test_attack_undeposited_day(tmp_path: Path, log_signer: NoteSigner) -> None:
+    path = tmp_path / "undeposited.sqlite3"
     url = f"sqlite:///{path}"
     office = "32.16.20-DISPENDA"
     meta = build(url, log_signer, days=4, skip_deposit=(office, 0))
@@ -261,9 +264,10 @@ def test_attack_undeposited_day(tmp_path: object, log_signer: NoteSigner) -> Non
     assert finding.category is Category.COMPLIANCE
     row = next(r for r in result.reconciliation if (r.office, r.date) == (office, "2025-01-01"))
     assert row.status == "undeposited"
-    assert finding.seq == max(
-        s for s in meta.receipts if s < meta.seqs["closing"]
-    ) or finding.seq is not None
+    assert (
+        finding.seq == max(s for s in meta.receipts if s < meta.seqs["closing"])
+        or finding.seq is not None
+    )
     assert result.exit_status() == 0
     assert result.exit_status(strict=True) == 1
     log.close()

@@ -12,7 +12,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from api.app import create_app
 from api.settings import Settings
@@ -38,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 #: A cheap Android phone's viewport.
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 def _free_port() -> int:
@@ -81,13 +82,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{CHROMIUM} is required under CI=true but is not installed")
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
@@ -95,18 +94,17 @@ def browser() -> Iterator[object]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    setattr(item, f"report_{report.when}", report)
+    setattr(item, f"report_{report.when}", report)  # read by the page fixture on teardown
     return report
 
 
 @pytest.fixture
-def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser context (empty storage) with a phone-sized viewport."""
-    from playwright.sync_api import Browser
-
-    assert isinstance(browser, Browser)
     context = browser.new_context(viewport=PHONE, locale="id-ID")
     context.set_default_timeout(15_000)
     tab = context.new_page()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.note import NoteSigner
@@ -30,7 +31,8 @@ async (vectors) => {
   const out = {};
   for (const v of [...vectors.valid, ...vectors.invalid]) {
     try {
-      const r = await m.verifyReceipt(fromHex(v.cose_hex), vectors.trust_list, vectors.check_time_ms);
+      const r = await m.verifyReceipt(
+        fromHex(v.cose_hex), vectors.trust_list, vectors.check_time_ms);
       out[v.name] = "valid:" + r.claims.number + ":" + r.claims.charged;
     } catch (e) {
       out[v.name] = e.code || String(e);
@@ -73,12 +75,12 @@ async ([note, trust]) => {
 
 
 @pytest.fixture
-def blank(page: Any, live_server: LiveServer) -> Any:
+def blank(page: Page, live_server: LiveServer) -> Page:
     page.goto(f"{live_server.url}/v")
     return page
 
 
-def test_every_receipt_vector_gets_the_same_verdict_in_the_browser(blank: Any) -> None:
+def test_every_receipt_vector_gets_the_same_verdict_in_the_browser(blank: Page) -> None:
     vectors = json.loads(VECTORS_PATH.read_bytes())
     results = blank.evaluate(_RUN_RECEIPT_VECTORS, vectors)
     for vector in vectors["valid"]:
@@ -88,7 +90,7 @@ def test_every_receipt_vector_gets_the_same_verdict_in_the_browser(blank: Any) -
         assert results[vector["name"]] == vector["expected"], vector["name"]
 
 
-def test_every_rfc6962_inclusion_vector_in_the_browser(blank: Any) -> None:
+def test_every_rfc6962_inclusion_vector_in_the_browser(blank: Page) -> None:
     files = sorted((MERKLE_VECTORS / "inclusion").rglob("*.json"))
     assert len(files) > 20
     cases = [json.loads(f.read_text()) for f in files]
@@ -113,7 +115,7 @@ def _trust(name: str, public_key: bytes) -> dict[str, Any]:
     }
 
 
-def test_checkpoint_signature_checked_in_the_browser(blank: Any) -> None:
+def test_checkpoint_signature_checked_in_the_browser(blank: Page) -> None:
     signer = NoteSigner("example.test/log", bytes(range(32)))
     signed = sign_checkpoint(Checkpoint("example.test/log", 5, bytes(32)), signer)
     note = signed.note.decode()
@@ -125,7 +127,7 @@ def test_checkpoint_signature_checked_in_the_browser(blank: Any) -> None:
     }
 
 
-def test_attack_forged_checkpoint_is_refused_in_the_browser(blank: Any) -> None:
+def test_attack_forged_checkpoint_is_refused_in_the_browser(blank: Page) -> None:
     signer = NoteSigner("example.test/log", bytes(range(32)))
     note = sign_checkpoint(Checkpoint("example.test/log", 5, bytes(32)), signer).note.decode()
     trust = _trust(signer.name, signer.public_key)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page, Request
 
 from receipts import KeyPair, sign_receipt
 from receipts.claims import decode_claims, encode_claims
@@ -35,15 +36,19 @@ def issue(server: LiveServer, token: str, service: str, inputs: dict[str, Any]) 
     response = httpx.post(
         f"{server.url}/api/v1/receipts",
         json={"counter": "L01", "service": service, "inputs": inputs},
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": hashlib.sha256(
-            repr((service, inputs, server.clock())).encode()).hexdigest()[:32]},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": hashlib.sha256(
+                repr((service, inputs, server.clock())).encode()
+            ).hexdigest()[:32],
+        },
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-def open_receipt(page: Any, url: str) -> dict[str, str]:
+def open_receipt(page: Page, url: str) -> dict[str, str]:
     page.goto(url)
     page.wait_for_selector("body[data-done='1']")
     return {
@@ -60,12 +65,16 @@ def _payload(receipt: dict[str, Any]) -> str:
 
 
 def test_scan_valid_receipt_verified_in_browser_without_sending_payload(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     receipt = issue(live_server, api_token, "RJU-SMP-02", {"bulan": 2})
     payload = _payload(receipt)
-    sent: list[Any] = []
-    page.on("request", lambda request: sent.append(request))
+    sent: list[Request] = []
+
+    def record(request: Request) -> None:
+        sent.append(request)
+
+    page.on("request", record)
     shown = open_receipt(page, receipt["qr_url"])
     assert shown["verdict"] == "SAH"
     assert "Rp30.000" in shown["details"]
@@ -88,14 +97,15 @@ def test_scan_valid_receipt_verified_in_browser_without_sending_payload(
 def _tampered(receipt: dict[str, Any]) -> str:
     sign1 = parse_sign1(base32_decode(_payload(receipt)))
     claims = decode_claims(sign1.payload)
-    cheaper = dataclasses.replace(claims, official_fee=claims.official_fee + 5000,
-                                  amount_charged=claims.amount_charged + 5000)
+    cheaper = dataclasses.replace(
+        claims, official_fee=claims.official_fee + 5000, amount_charged=claims.amount_charged + 5000
+    )
     forged = encode_sign1(sign1.protected, encode_claims(cheaper), sign1.signature)
     return str(receipt["qr_url"]).split("#", 1)[0] + "#" + base32_encode(forged)
 
 
 def test_attack_tampered_payload_is_invalid_with_reason(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     receipt = issue(live_server, api_token, "RJU-PKR-02", {})
     shown = open_receipt(page, _tampered(receipt))
@@ -106,7 +116,7 @@ def test_attack_tampered_payload_is_invalid_with_reason(
 
 
 def test_attack_receipt_signed_by_unknown_key_is_invalid(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     receipt = issue(live_server, api_token, "RJU-PKR-02", {})
     claims = decode_claims(parse_sign1(base32_decode(_payload(receipt))).payload)
@@ -118,14 +128,14 @@ def test_attack_receipt_signed_by_unknown_key_is_invalid(
     assert "kunci yang tidak dikenal" in shown["reason"]
 
 
-def test_attack_garbage_fragment_is_malformed(page: Any, live_server: LiveServer) -> None:
+def test_attack_garbage_fragment_is_malformed(page: Page, live_server: LiveServer) -> None:
     shown = open_receipt(page, f"{live_server.url}/v#NOTARECEIPT234")
     assert shown["verdict"] == "TIDAK SAH"
     assert "rusak" in shown["reason"]
 
 
 def test_voided_receipt_is_shown_voided(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     receipt = issue(live_server, api_token, "RJU-PKR-02", {})
     login = httpx.post(
@@ -145,7 +155,7 @@ def test_voided_receipt_is_shown_voided(
 
 
 def test_without_ed25519_the_server_checks_and_the_page_says_so(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     page.add_init_script(_NO_ED25519)
     receipt = issue(live_server, api_token, "RJU-SMP-01", {"bulan": 1})
@@ -157,7 +167,7 @@ def test_without_ed25519_the_server_checks_and_the_page_says_so(
     assert f"{live_server.url}/api/v1/verify" in posted
 
 
-def test_complaint_end_to_end(page: Any, live_server: LiveServer, api_token: str) -> None:
+def test_complaint_end_to_end(page: Page, live_server: LiveServer, api_token: str) -> None:
     receipt = issue(live_server, api_token, "RJU-SMP-03", {"bulan": 1})
     open_receipt(page, receipt["qr_url"])
     page.get_by_role("button", name="Laporkan pungli").click()
@@ -175,7 +185,7 @@ def test_complaint_end_to_end(page: Any, live_server: LiveServer, api_token: str
 
 
 def test_typed_short_code_leads_to_the_verified_receipt(
-    page: Any, live_server: LiveServer, api_token: str
+    page: Page, live_server: LiveServer, api_token: str
 ) -> None:
     receipt = issue(live_server, api_token, "RJU-PKR-01", {})
     page.goto(f"{live_server.url}/v")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from reportlab.lib.units import mm
@@ -16,7 +17,7 @@ from .support import LEGAL_BASIS, OFFICE_NAME, PBG_CLAIMS, PUBLIC_URL, SERVICE_N
 KEY = vector_key(NEW_KEY)
 
 
-def _model(unverified: bool = True, **claim_changes: object) -> ReceiptRenderModel:
+def _model(unverified: bool = True, **claim_changes: Any) -> ReceiptRenderModel:
     return ReceiptRenderModel.from_receipt(
         sign_receipt(replace(PBG_CLAIMS, **claim_changes), KEY),
         public_url=PUBLIC_URL,
@@ -94,8 +95,10 @@ def test_every_drawn_string_fits_the_printable_width(layout: PaperLayout, long_t
             assert item.x + item.width <= page.width - page.margin + 0.01, item.text
             assert 0 < item.y < page.height
         elif isinstance(item, QrItem):
-            assert page.margin <= item.x and item.x + item.size <= page.width - page.margin
-            assert 0 < item.y and item.y + item.size < page.height
+            assert item.x >= page.margin
+            assert item.x + item.size <= page.width - page.margin
+            assert item.y > 0
+            assert item.y + item.size < page.height
 
 
 @pytest.mark.parametrize(("layout", "width_mm"), [("thermal58", 58), ("thermal80", 80)])

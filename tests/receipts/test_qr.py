@@ -93,7 +93,7 @@ def test_png_decodes_to_the_url_at_level_m() -> None:
 def test_oversized_text_is_refused() -> None:
     with pytest.raises(QrCapacityError, match="do not fit any QR version"):
         make_qr("https://x/v#" + "A" * 5000)
-    with pytest.raises(QrCapacityError, match="needs QR version 1[3-9]"):
+    with pytest.raises(QrCapacityError, match=r"needs QR version 1[3-9]"):
         make_qr("https://x/v#" + "A" * 600, max_version=TARGET_QR_VERSION)
 
 

@@ -15,8 +15,8 @@ import cbor2
 import pytest
 from pycose.algorithms import EdDSA
 from pycose.headers import KID, Algorithm
-from pycose.keys import OKPKey
-from pycose.messages import Sign1Message
+from pycose.keys.okp import OKPKey
+from pycose.messages.sign1message import Sign1Message
 
 from receipts import (
     ReceiptVerificationError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,6 @@ from receipts import (
     MalformedReceipt,
     ReceiptKind,
     RetiredKeyError,
-    TrustList,
     UnknownKeyError,
     build_trust_list,
     receipt_key_id,
@@ -44,7 +44,7 @@ TRUST = build_trust_list(vector_keyring())
 ROTATION_S = ROTATION_MS // 1000
 
 
-def _at(seconds: int, key: KeyPair = OLD, **changes: object) -> bytes:
+def _at(seconds: int, key: KeyPair = OLD, **changes: Any) -> bytes:
     return sign_receipt(replace(PBG_CLAIMS, issued_at=seconds, **changes), key)
 
 
@@ -134,7 +134,7 @@ def test_attack_an_empty_trust_list_trusts_nothing() -> None:
         ({"kind": ReceiptKind.CLOSING, "amount_charged": 1}, True),
     ],
 )
-def test_fee_rule(changes: dict[str, object], valid: bool) -> None:
+def test_fee_rule(changes: dict[str, Any], valid: bool) -> None:
     cose = sign_receipt(replace(PBG_CLAIMS, **changes), NEW)
     if valid:
         assert verify_receipt(cose, TRUST).claims.kind in ReceiptKind

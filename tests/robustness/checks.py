@@ -70,8 +70,10 @@ def verify_problem(response: httpx.Response) -> dict[str, Any]:
     )
     body: dict[str, Any] = response.json()
     assert body["status"] == response.status_code
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["type"], str)
+    assert body["type"]
+    assert isinstance(body["title"], str)
+    assert body["title"]
     assert isinstance(body.get("detail"), str)
     return body
 

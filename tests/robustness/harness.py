@@ -46,8 +46,9 @@ __all__ = [
     "HarnessError",
     "ServerHarness",
     "demo_password",
-    "fresh_pg_database",
     "free_port",
+    "fresh_pg_database",
+    "libpq",
     "pg_required",
     "pg_server_or_skip",
     "soak_mode",
@@ -71,7 +72,8 @@ def pg_required() -> bool:
     return os.environ.get("BUKTI_REQUIRE_PG") == "1" or os.environ.get("CI", "").lower() == "true"
 
 
-def _libpq(url: URL) -> str:
+def libpq(url: URL) -> str:
+    """A SQLAlchemy URL as a libpq connection string for psycopg."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -79,7 +81,7 @@ def pg_server_or_skip() -> URL:
     """The PostgreSQL server of ``BUKTI_TEST_PG_URL``; skip (or fail in CI) if unreachable."""
     url = make_url(os.environ.get("BUKTI_TEST_PG_URL", PG_URL_DEFAULT))
     try:
-        with psycopg.connect(_libpq(url), connect_timeout=3, autocommit=True):
+        with psycopg.connect(libpq(url), connect_timeout=3, autocommit=True):
             pass
     except psycopg.Error as error:
         if pg_required():
@@ -92,14 +94,14 @@ def pg_server_or_skip() -> URL:
 def fresh_pg_database(server: URL) -> Iterator[str]:
     """A new, empty database on ``server`` for one test; its SQLAlchemy URL. Dropped after."""
     name = f"bukti_robust_{secrets.token_hex(6)}"
-    with psycopg.connect(_libpq(server), autocommit=True) as admin:
+    with psycopg.connect(libpq(server), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
             hide_password=False
         )
     finally:
-        with psycopg.connect(_libpq(server), autocommit=True) as admin:
+        with psycopg.connect(libpq(server), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -134,9 +136,10 @@ class ServerHarness:
         database_url: str | None = None,
         env: Mapping[str, str] | None = None,
         port: int | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.root = root
-        self.data_dir = root / "var"
+        self.data_dir = data_dir or root / "var"
         self.database_url = database_url
         self.port = port or free_port()
         self.log_path = root / "server.log"
@@ -214,8 +217,9 @@ class ServerHarness:
         """Start ``bukti serve`` and wait until ``/healthz`` answers 200."""
         if self.running:
             raise HarnessError("the server is already running")
+        self.root.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self._process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -286,7 +290,11 @@ class ServerHarness:
         self._process = None
 
     def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return (
+            self.log_path.read_text(encoding="utf-8", errors="replace")
+            if self.log_path.exists()
+            else ""
+        )
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
@@ -315,7 +323,9 @@ class ServerHarness:
                 json={"username": username, "password": password or demo_password(username)},
             )
         if response.status_code != 200:
-            raise HarnessError(f"login of {username} failed: {response.status_code} {response.text}")
+            raise HarnessError(
+                f"login of {username} failed: {response.status_code} {response.text}"
+            )
         token: str = response.json()["token"]
         return token
 

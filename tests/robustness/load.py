@@ -41,7 +41,8 @@ class Outcome:
     body: dict[str, Any]
     attempts: int = 0
     unanswered: int = 0  # attempts with no HTTP answer (server gone)
-    server_errors: list[int] = field(default_factory=list)  # 5xx statuses seen
+    #: 5xx answers seen: (status, content type, Retry-After header).
+    server_errors: list[tuple[int, str, str | None]] = field(default_factory=list)
     status: int | None = None  # the acknowledging status (200 or 201)
     ack: Ack | None = None
     failure: str | None = None  # an unexpected answer (4xx): the test fails on it
@@ -80,7 +81,13 @@ class IssueClient(threading.Thread):
                 time.sleep(self._rng.uniform(0.02, 0.1))
                 continue
             if response.status_code >= 500:
-                outcome.server_errors.append(response.status_code)
+                outcome.server_errors.append(
+                    (
+                        response.status_code,
+                        response.headers.get("content-type", ""),
+                        response.headers.get("retry-after"),
+                    )
+                )
                 time.sleep(self._rng.uniform(0.02, 0.1))
                 continue
             if response.status_code in (200, 201):
@@ -148,7 +155,9 @@ class IssueLoad:
             while len(self._acks) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"expected {count} acknowledged receipts, saw {len(self._acks)}")
+                    raise TimeoutError(
+                        f"expected {count} acknowledged receipts, saw {len(self._acks)}"
+                    )
                 self._acked.wait(remaining)
 
     def stop(self) -> list[Outcome]:

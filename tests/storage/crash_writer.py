@@ -34,7 +34,9 @@ def main(url: str) -> None:
                 sys.stdout.flush()
             n += 1
 
-    threads = [threading.Thread(target=writer, args=(f"L{i}",), daemon=True) for i in range(THREADS)]
+    threads = [
+        threading.Thread(target=writer, args=(f"L{i}",), daemon=True) for i in range(THREADS)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -91,8 +92,12 @@ def test_one_checkpoint_per_batch_and_lookup_by_size(
 
 
 def test_reading_beyond_the_log(log_store: LogStore, fixed_clock: FixedClock) -> None:
+    with pytest.raises(EntryNotFoundError, match="no entry 0: the log holds no entries"):
+        log_store.entry(0)
     log_store.append(office(1, fixed_clock()))
-    with pytest.raises(EntryNotFoundError, match="no entry 1: the log has 1 entries"):
+    with pytest.raises(
+        EntryNotFoundError, match=re.escape("no entry 1: the log holds entries 0..0")
+    ):
         log_store.entry(1)
     assert [e.seq for e in log_store.entries(0, 10)] == [0]
     assert list(log_store.entries(5, 10)) == []
@@ -178,14 +183,14 @@ def test_request_validation() -> None:
         AppendRequest("office.added", 0, {}, idempotency_key="k")
     with pytest.raises(ValueError, match="without an idempotency key"):
         AppendRequest("office.added", 0, {}, request_digest=b"d")
-    with pytest.raises(ValueError, match="1..255 characters"):
+    with pytest.raises(ValueError, match=r"1\.\.255 characters"):
         AppendRequest("office.added", 0, {}, idempotency_key="", request_digest=b"d")
 
 
 def test_failing_body_factory_fails_only_its_request_and_consumes_nothing(
     log_store: LogStore, fixed_clock: FixedClock
 ) -> None:
-    class Refused(Exception):
+    class RefusedError(Exception):
         pass
 
     def numbered(ctx: AppendContext) -> Mapping[str, Any]:
@@ -193,7 +198,7 @@ def test_failing_body_factory_fails_only_its_request_and_consumes_nothing(
 
     def refuses(ctx: AppendContext) -> Mapping[str, Any]:
         ctx.next_number("receipt:L1")  # drawn, then abandoned
-        raise Refused("fee above the schedule")
+        raise RefusedError("fee above the schedule")
 
     at = fixed_clock()
     outcomes = log_store.append_many(
@@ -204,13 +209,13 @@ def test_failing_body_factory_fails_only_its_request_and_consumes_nothing(
         ]
     )
     first, failed, second = outcomes
-    assert isinstance(failed, Refused)  # the factory's own exception, unchanged
+    assert isinstance(failed, RefusedError)  # the factory's own exception, unchanged
     assert isinstance(first, AppendedEntry)
     assert isinstance(second, AppendedEntry)
     assert (first.seq, second.seq) == (0, 1)
     assert (first.body["number"], second.body["number"]) == (1, 2)
     assert second.body["seq"] == 1
-    with pytest.raises(Refused):
+    with pytest.raises(RefusedError):
         log_store.append(AppendRequest("receipt.issued", at, refuses))
     third = log_store.append(AppendRequest("receipt.issued", at, numbered))
     assert (third.seq, third.body["number"]) == (2, 3)
@@ -338,9 +343,9 @@ def test_a_store_for_another_origin_is_refused(
 ) -> None:
     log_store.append(office(1, fixed_clock()))
     other = LogStore(db_engine, signer=log_signer, origin="other.example/log")
-    with pytest.raises(AppendError, match="origin 'test.bukti.example/log'"):
+    with pytest.raises(AppendError, match=re.escape("origin 'test.bukti.example/log'")):
         other.append(office(2, fixed_clock()))
-    with pytest.raises(AppendError, match="expected 'other.example/log'"):
+    with pytest.raises(AppendError, match=re.escape("expected 'other.example/log'")):
         other.initialize()
     assert log_store.size() == 1
 

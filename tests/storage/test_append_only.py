@@ -157,7 +157,8 @@ def test_attack_changed_byte_is_detected(
 ) -> None:
     data = filled.entry(7).data
     changed = data.replace(b'"fee":15000', b'"fee":95000')
-    assert changed != data and len(changed) == len(data)
+    assert changed != data
+    assert len(changed) == len(data)
     _tamper(db_engine, ("UPDATE entries SET data = :d WHERE seq = 7", {"d": changed}))
     _expect_break(filled, log_verifier, 7, {"changed"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 
@@ -77,9 +78,11 @@ def _check_consistency(
     roots = {c.checkpoint.size: c.checkpoint.root for c in checkpoints}
     for c in checkpoints:
         open_checkpoint(c.note, [verifier], origin=store.origin)
-    pairs = list(zip(sizes, sizes[1:], strict=False))
+    pairs = list(itertools.pairwise(sizes))
     rng = random.Random(3216)
-    pairs += [tuple(sorted(rng.sample(sizes, 2))) for _ in range(200)]  # type: ignore[misc]
+    for _ in range(200):
+        low, high = sorted(rng.sample(sizes, 2))
+        pairs.append((low, high))
     for size1, size2 in pairs:
         proof = store.consistency_proof(size1, size2)
         verify_consistency(size1, size2, proof, roots[size1], roots[size2])
@@ -109,7 +112,9 @@ def test_sixteen_writers_make_one_gapless_verifiable_log(
     stored = list(log_store.checkpoints())
     assert len(stored) < WRITERS * APPENDS_EACH  # batching: fewer commits than appends
     assert seen
-    assert {(c.checkpoint.size, c.note) for c in seen} <= {(c.checkpoint.size, c.note) for c in stored}
+    assert {(c.checkpoint.size, c.note) for c in seen} <= {
+        (c.checkpoint.size, c.note) for c in stored
+    }
     _check_consistency(log_store, log_verifier, stored)
 
 

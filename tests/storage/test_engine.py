@@ -17,8 +17,8 @@ from ledger.storage import (
     current_revision,
     head_revision,
     migrate,
+    migrations,
 )
-from ledger.storage import migrations
 
 LEDGER_TABLES = {
     "log_head",
@@ -51,7 +51,7 @@ def test_sqlite_reads_run_inside_a_transaction(tmp_path: Path) -> None:
             conn.exec_driver_sql("SELECT 1")
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            assert raw.in_transaction  # type: ignore[attr-defined]
+            assert raw.in_transaction
     finally:
         engine.dispose()
 
@@ -92,7 +92,7 @@ def test_migrate_creates_the_ledger_and_is_idempotent(db_url: str) -> None:
     assert current_revision(db_url) == head_revision()
     engine = create_engine_for(db_url)
     try:
-        assert LEDGER_TABLES <= set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= LEDGER_TABLES
         with engine.connect() as conn:
             size, root = conn.execute(text("SELECT size, root FROM log_head")).one()
         assert size == 0
@@ -118,3 +118,17 @@ def test_the_ledger_cannot_be_downgraded(migrated_url: str) -> None:
     with pytest.raises(RuntimeError, match="cannot be downgraded"):
         command.downgrade(config, "base")
     assert current_revision(migrated_url) == head_revision()
+
+
+@pytest.mark.postgres
+def test_postgresql_commits_are_flushed_before_acknowledged(pg_server_url: URL | None) -> None:
+    if pg_server_url is None:
+        pytest.skip("PostgreSQL server unreachable (set BUKTI_TEST_PG_URL)")
+    relaxed = pg_server_url.update_query_dict({"options": "-c statement_timeout=0"})
+    engine = create_engine_for(relaxed)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+    finally:
+        engine.dispose()

@@ -95,7 +95,9 @@ def test_database_lost_mid_batch_fails_the_batch_then_the_store_recovers(
             _kill_other_connections(migrated_url)
             return {"n": ctx.seq}
 
-        failing = log_store.append_many([*_receipts(at, 2), AppendRequest("receipt.issued", at, cut)])
+        failing = log_store.append_many(
+            [*_receipts(at, 2), AppendRequest("receipt.issued", at, cut)]
+        )
     else:
         full = create_engine_for(migrated_url)
         with full.connect() as conn:

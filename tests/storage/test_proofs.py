@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from ledger.errors import InclusionProofError, TileError
 from ledger.merkle import (
@@ -15,6 +15,7 @@ from ledger.merkle import (
     verify_inclusion,
 )
 from ledger.storage import AppendRequest, LogStore, TreeSizeError
+from ledger.storage.queries import nodes_statement
 from ledger.tiles import TileCoord, build_hash_tile, encode_entry_bundle
 from tests.conftest import FixedClock
 
@@ -32,7 +33,8 @@ def log(log_store: LogStore, fixed_clock: FixedClock) -> tuple[LogStore, list[by
     while n < LOG_SIZE:
         count = min(batch, LOG_SIZE - n)
         reqs = [
-            AppendRequest("receipt.issued", fixed_clock.advance(1), {"n": n + i}) for i in range(count)
+            AppendRequest("receipt.issued", fixed_clock.advance(1), {"n": n + i})
+            for i in range(count)
         ]
         for outcome in log_store.append_many(reqs):
             assert not isinstance(outcome, Exception)
@@ -95,8 +97,12 @@ def test_requests_beyond_the_log_are_refused(
     log: tuple[LogStore, list[bytes], list[bytes]],
 ) -> None:
     store, _, _ = log
-    with pytest.raises(TreeSizeError, match="beyond the log, which has 600"):
+    with pytest.raises(TreeSizeError, match="tree size 601 is beyond the log"):
         store.inclusion_proof(599, 601)
+    with pytest.raises(TreeSizeError, match="tree size 601 is beyond the log"):
+        store.inclusion_proof(600, 601)  # the one leaf the proof itself does not read
+    with pytest.raises(TreeSizeError, match="tree size 601 is beyond the log"):
+        store.consistency_proof(601, 601)
     with pytest.raises(TreeSizeError, match="beyond the log"):
         store.consistency_proof(10, 601)
     with pytest.raises(InclusionProofError, match="not in a tree of size 600"):
@@ -116,7 +122,7 @@ def test_requests_beyond_the_log_are_refused(
 def test_proofs_cost_a_fixed_number_of_queries(
     log: tuple[LogStore, list[bytes], list[bytes]], db_engine: Engine
 ) -> None:
-    # O(log n) hashes in ONE indexed query (plus the head): never a pass over the log.
+    # O(log n) hashes in ONE indexed query per proof or tile: never a pass over the log.
     store, _, _ = log
     statements: list[str] = []
 
@@ -131,4 +137,23 @@ def test_proofs_cost_a_fixed_number_of_queries(
     finally:
         event.remove(db_engine, "before_cursor_execute", count)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 5, reads
+    assert len(reads) == 3, reads
+
+
+def test_node_reads_are_index_lookups_not_scans(
+    log: tuple[LogStore, list[bytes], list[bytes]], db_engine: Engine
+) -> None:
+    statement = nodes_statement(3)
+    params = {"l0": 0, "i0": 5, "l1": 3, "i1": 1, "l2": 8, "i2": 0}
+    with db_engine.connect() as conn:
+        if db_engine.dialect.name == "sqlite":
+            plan = conn.execute(text(f"EXPLAIN QUERY PLAN {statement.text}"), params).all()
+            details = [str(row[-1]) for row in plan]
+            assert not [d for d in details if d.startswith("SCAN")], details
+            assert any("USING PRIMARY KEY" in d for d in details), details
+        else:
+            # With sequential scans priced out, a plan without an index path would still scan.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = conn.execute(text(f"EXPLAIN {statement.text}"), params).all()
+            details = [str(row[0]) for row in plan]
+            assert not [d for d in details if "Seq Scan" in d], details

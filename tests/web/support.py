@@ -39,7 +39,7 @@ class SteppingClock:
 
 
 def seeded_random(label: str) -> random.Random:
-    return random.Random(label)  # noqa: S311 - fixed test randomness, never for keys in use
+    return random.Random(label)
 
 
 def initialize_template(directory: Path) -> None:

@@ -34,7 +34,8 @@ def _quote_page(client: TestClient, service: str, **inputs: str) -> str:
     params = {"counter": "L01", "service": service, **{f"in.{k}": v for k, v in inputs.items()}}
     response = client.get("/loket", params=params)
     assert response.status_code == 200
-    return response.text
+    text: str = response.text
+    return text
 
 
 def test_login_page_then_wrong_password_is_refused(client: TestClient) -> None:
@@ -150,7 +151,8 @@ def test_void_needs_the_supervisors_approval(client: TestClient, clock: Stepping
         data={**form, "supervisor": SUPERVISOR_USER[0], "supervisor_password": SUPERVISOR_USER[1]},
     )
     assert done.status_code == 200
-    assert "dibatalkan" in done.text and "DIBATALKAN" in done.text
+    assert "dibatalkan" in done.text
+    assert "DIBATALKAN" in done.text
 
 
 def test_attack_void_approved_by_another_offices_supervisor_is_refused(

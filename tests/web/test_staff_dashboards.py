@@ -6,11 +6,14 @@ import csv
 import io
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.errors import ChargeRefusedError
+from api.services.complaints import ComplaintCommand
 from api.services.issuance import IssueCommand
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf_of, sign_in
 from tests.web.support import COUNTER_USER, DLH, INSPECTOR_USER, SUPERVISOR_USER
 
 
@@ -25,17 +28,13 @@ def _work_a_day(app: FastAPI) -> dict[str, int]:
     second, _ = services.receipts.issue(
         counter, IssueCommand(counter="L02", service="RJU-PKR-02", inputs={}), "k2"
     )
-    try:
+    with pytest.raises(ChargeRefusedError):
         services.receipts.issue(
             counter,
             IssueCommand(counter="L01", service="RJU-PKR-01", inputs={}, charged=10_000),
             "k3",
         )
-    except Exception as exc:  # noqa: BLE001 - the refusal is what this day includes
-        assert type(exc).__name__ == "ChargeRefusedError"
     services.receipts.void(supervisor, second.seq, "Salah pilih layanan")
-    from api.services.complaints import ComplaintCommand
-
     services.complaints.file(
         ComplaintCommand(receipt=first.receipt_no, paid=50_000, text="Diminta bayar lebih mahal.")
     )
@@ -102,3 +101,24 @@ def test_mistyped_code_says_so(client: TestClient) -> None:
     response = client.get("/v/kode", params={"c": "ABCD-EFGH-JKL"})
     assert response.status_code == 404
     assert "salah ketik" in response.text or "tidak ditemukan" in response.text
+
+
+def test_inspector_runs_an_audit_and_downloads_its_report(client: TestClient, app: FastAPI) -> None:
+    _work_a_day(app)
+    sign_in(client, INSPECTOR_USER, next_page="/inspektorat")
+    page = client.get("/inspektorat").text
+    response = client.post("/inspektorat/audit", data={"csrf": csrf_of(page)})
+    assert response.status_code == 200
+    assert "Integritas buku besar terjaga." in response.text
+    assert 'href="/inspektorat/audit.pdf"' in response.text
+    pdf = client.get("/inspektorat/audit.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_attack_counter_staff_cannot_run_an_audit(client: TestClient) -> None:
+    sign_in(client, COUNTER_USER)
+    page = client.get("/loket").text
+    response = client.post("/inspektorat/audit", data={"csrf": csrf_of(page)})
+    assert response.status_code == 403
+    assert client.get("/inspektorat/audit.pdf").status_code == 403
