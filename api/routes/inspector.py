@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["inspectorate"])
 async def run_audit(
     body: AuditRequest, principal: InspectorStaff, services: ServicesDep
 ) -> dict[str, Any]:
-    inspection = InspectionService(services.settings)
+    inspection = InspectionService(services.settings, clock=services.clock)
     return await run_in_threadpool(inspection.run_audit, body.deposit_deadline_working_days)
 
 
@@ -37,7 +37,8 @@ async def run_audit(
     summary="Export an audit bundle of the whole log (zip)",
 )
 async def export(principal: InspectorStaff, services: ServicesDep) -> Response:
-    data = await run_in_threadpool(InspectionService(services.settings).export_zip)
+    inspection = InspectionService(services.settings, clock=services.clock)
+    data = await run_in_threadpool(inspection.export_zip)
     return Response(
         data,
         media_type="application/zip",

@@ -1,68 +1,63 @@
 """The inspectorate's tools on the live database: an audit run and an export bundle.
 
-Both are implemented by :mod:`audit` (the independent verifier); this module only
-calls them with the deployment's database, trust list and settings. When the audit
-package does not provide them, the endpoints answer 503 instead of guessing.
+Both are the independent verifier's (:mod:`audit`): this module only opens a
+:class:`audit.DatabaseSource` on the deployment's database with its trust list and calls
+:func:`audit.run_audit` or :func:`audit.write_bundle`.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from api.errors import ServiceUnavailableError
 from api.settings import Settings
+from audit import AuditError, AuditOptions, DatabaseSource, run_audit, write_bundle
+from audit.report.document import to_json_document
 
 __all__ = ["InspectionService"]
 
 
-def _audit_function(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise ServiceUnavailableError(
-            f"expected {module}.{name} from the audit package, found it missing",
-            "Fitur audit belum tersedia di server ini.",
-            retry_after_s=3600,
-        ) from None
-
-
 class InspectionService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], int]) -> None:
         self._settings = settings
+        self._clock = clock
+
+    def _source(self) -> DatabaseSource:
+        trust = self._settings.trust_list_path
+        try:
+            return DatabaseSource.open(
+                self._settings.resolved_database_url,
+                origin=self._settings.origin,
+                trust_list=trust.read_bytes() if trust.is_file() else None,
+            )
+        except AuditError as exc:
+            raise ServiceUnavailableError(
+                f"expected the log to be readable for an audit, found: {exc}",
+                "Log tidak dapat dibaca untuk audit saat ini.",
+            ) from exc
 
     def run_audit(self, deposit_deadline_working_days: int | None) -> dict[str, Any]:
-        """Audit the live database; the report as a JSON value."""
-        run = _audit_function("audit.live", "audit_database")
+        """Audit the live database; the findings report as a JSON value."""
         days = (
             deposit_deadline_working_days
             if deposit_deadline_working_days is not None
             else self._settings.deposit_deadline_working_days
         )
-        report = run(
-            self._settings.resolved_database_url,
-            trust_list=self._settings.trust_list_path.read_bytes(),
-            origin=self._settings.origin,
-            deposit_deadline_working_days=days,
-        )
-        result: dict[str, Any] = report.to_json_value()
-        return result
+        with self._source() as source:
+            result = run_audit(source, AuditOptions(deposit_deadline_days=days, workers=1))
+        return to_json_document(result)
 
     def export_zip(self) -> bytes:
-        """An export bundle of the live database, zipped."""
-        write_bundle = _audit_function("audit.bundle", "write_bundle")
+        """An audit bundle of the live database, pinned to its newest checkpoint, zipped."""
         with tempfile.TemporaryDirectory(prefix="bukti-export-") as tmp:
             out = Path(tmp) / "bundle"
-            write_bundle(
-                self._settings.resolved_database_url,
-                out,
-                trust_list=self._settings.trust_list_path.read_bytes(),
-                origin=self._settings.origin,
-            )
+            with self._source() as source:
+                write_bundle(source, out, exported_at=self._clock())
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(out.rglob("*")):

@@ -9,6 +9,9 @@ against the checkpoint returned with it.
 from __future__ import annotations
 
 import base64
+import json
+import io
+import zipfile
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -233,6 +236,16 @@ def test_whole_day_of_an_office(
     check = client.post("/api/v1/verify", json={"input": fixed.json()["qr_url"]})
     assert check.json()["valid"] is False
     assert check.json()["code"] == "voided"
+
+    # The inspectorate audits the live database and exports a bundle.
+    inspector = staff_headers("inspektur")
+    audit = client.post("/api/v1/audits", json={}, headers=inspector)
+    assert audit.status_code == 200, audit.text
+    print("AUDIT", json.dumps(audit.json())[:3000])
+    export = client.get("/api/v1/export", headers=inspector)
+    assert export.status_code == 200, export.text
+    with zipfile.ZipFile(io.BytesIO(export.content)) as bundle:
+        assert bundle.namelist()
 
 
 def _unused_signer() -> NoteSigner:
