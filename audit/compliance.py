@@ -20,6 +20,7 @@ later rules need (:mod:`audit.registry`, :mod:`audit.reconciliation`,
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -57,6 +58,7 @@ __all__ = ["ComplianceChecker", "ComplianceTables", "DocumentLookup"]
 DocumentLookup = Callable[[str], bytes | None]
 
 _CACHE_LIMIT: Final = 100_000
+_END_OF_TIME: Final = 2**63
 _RESOLVED: Final = frozenset({"resolved", "rejected"})
 
 
@@ -129,6 +131,8 @@ class ComplianceChecker:
         self.history = ScheduleHistory()
         self._verdicts: dict[tuple[Any, ...], tuple[VerdictCode, int | None, str | None]] = {}
         self._rechecks: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+        #: (from, until, version): the interval the last version looked up governs.
+        self._span: tuple[int, int, ScheduleVersion] | None = None
         self._complaints: dict[str, tuple[int, str]] = {}  # tracking no -> (seq, status)
         self._last_at: int | None = None
         self._handlers: dict[str, Callable[[int, int, dict[str, Any]], None]] = {
@@ -245,14 +249,24 @@ class ComplianceChecker:
         )
         self._verdicts.clear()
         self._rechecks.clear()
+        self._span = None
 
     # -- charges ---------------------------------------------------------------------------
 
     def _version(self, at: int) -> ScheduleVersion | None:
+        span = self._span
+        if span is not None and span[0] <= at < span[1]:
+            return span[2]
         try:
-            return self.history.in_force(at)
+            version = self.history.in_force(at)
         except NoScheduleInForce:
             return None
+        # Remember the interval this version governs: most entries fall in the same one.
+        starts = [p.in_force_from_ms for p in self.history.published]
+        index = bisect.bisect_right(starts, at) - 1
+        end = starts[index + 1] if index + 1 < len(starts) else _END_OF_TIME
+        self._span = (starts[index], end, version)
+        return version
 
     def _judge(
         self, at: int, service: str, inputs: dict[str, Any], charged: int, waiver: str | None
@@ -260,7 +274,8 @@ class ComplianceChecker:
         version = self._version(at)
         if version is None:
             return VerdictCode.NO_SCHEDULE_IN_FORCE, None, None
-        key = (version.id, service, tuple(sorted(inputs.items())), charged, waiver is not None)
+        # Bodies come from canonical JSON, so equal inputs list their items in equal order.
+        key = (version.id, service, tuple(inputs.items()), charged, waiver is not None)
         cached = self._verdicts.get(key)
         if cached is None:
             try:

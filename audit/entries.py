@@ -32,10 +32,11 @@ EntryValue = dict[str, Any]
 #: ``prev`` of entry 0, as it appears in the entry.
 ZERO_PREV: Final = "0" * 64
 _FIELDS: Final = frozenset({"seq", "kind", "at", "prev", "body"})
-#: Declined at sight: a number of 16 digits or more (it may leave ±(2**53 - 1)), or the
-#: UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
-#: and code-point order of keys could differ.
-_DECLINE: Final = re.compile(rb"[\xf0-\xff]|[:,\[-][0-9]{16}")
+#: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range: let the judge decide.
+_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+#: The UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
+#: and code-point order of keys could differ (and any byte no UTF-8 text contains).
+_BEYOND_BMP: Final = re.compile(rb"[\xf0-\xff]")
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 #: Nesting the fast path accepts without counting levels (the ledger's limit is 32).
 _MAX_OPENERS: Final = 32
@@ -57,7 +58,8 @@ def _fast(data: bytes) -> EntryValue | None:
     if (
         not data
         or len(data) > MAX_ENTRY_BYTES
-        or _DECLINE.search(data) is not None
+        or _LONG_NUMBER.search(data) is not None
+        or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
         or data.count(b"{") + data.count(b"[") > _MAX_OPENERS
     ):
         return None

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from audit.entries import ZERO_PREV
 from audit.findings import BreakKind, Finding, FindingSink
@@ -49,8 +49,7 @@ __all__ = ["ChainChecker", "CheckpointChecker", "Observation", "peek_checkpoint"
 _RECENT: Final = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(NamedTuple):
     """One stored entry as the chain checker sees it.
 
     ``seq`` and ``prev`` come from the entry's bytes (read leniently when the bytes are
@@ -398,9 +397,10 @@ class CheckpointChecker:
             self._next = (checkpoint, note)
             return
 
-    def wants(self, size: int) -> bool:
-        """Whether a stored checkpoint waits for the tree to reach ``size``."""
-        return self._next is not None and self._next[0].size <= size
+    @property
+    def next_size(self) -> int:
+        """Size of the next stored checkpoint to check (-1 when none is left)."""
+        return self._next[0].size if self._next is not None else -1
 
     def at_size(self, size: int, root: bytes, newest_at: int | None) -> None:
         """The recomputed tree has ``size`` leaves and ``root``: check checkpoints of it."""

@@ -53,7 +53,14 @@ class ReceiptKeys:
 class KeyState:
     """The keys known at the current point of a log replay."""
 
-    __slots__ = ("_added_seq", "_anchor", "_keyring", "_receipts_cache", "_retired_seq")
+    __slots__ = (
+        "_added_seq",
+        "_anchor",
+        "_keyring",
+        "_log_cache",
+        "_receipts_cache",
+        "_retired_seq",
+    )
 
     def __init__(self, anchor: TrustList | None) -> None:
         self._anchor: tuple[KeyRecord, ...] = anchor.records if anchor is not None else ()
@@ -61,6 +68,8 @@ class KeyState:
         self._added_seq: dict[bytes, int] = {}
         self._retired_seq: dict[bytes, int] = {}
         self._receipts_cache: ReceiptKeys | None = None
+        #: (name, key ID) -> (verifier, record) of every log key, until the keys change.
+        self._log_cache: dict[tuple[str, bytes], tuple[NoteVerifier, KeyRecord]] | None = None
 
     @property
     def has_anchor(self) -> bool:
@@ -91,29 +100,30 @@ class KeyState:
                     self._retired_seq[record.public_key] = seq
         self._keyring = keyring
         self._receipts_cache = None
+        self._log_cache = None
         return None
 
     # -- checkpoints --------------------------------------------------------------------
 
+    def _log_keys(self) -> dict[tuple[str, bytes], tuple[NoteVerifier, KeyRecord]]:
+        if self._log_cache is None:
+            keys: dict[tuple[str, bytes], tuple[NoteVerifier, KeyRecord]] = {}
+            # The log's own record of a key (its validity) wins over the anchor's.
+            for record in (*self._keyring.records, *self._anchor):
+                if record.purpose is KeyPurpose.LOG:
+                    verifier = NoteVerifier(record.name, record.public_key)
+                    keys.setdefault((verifier.name, verifier.key_id), (verifier, record))
+            self._log_cache = keys
+        return self._log_cache
+
     def log_verifiers(self) -> list[NoteVerifier]:
         """Every log key that may verify a checkpoint: the anchor's and the log's."""
-        seen: dict[tuple[str, bytes], NoteVerifier] = {}
-        for record in (*self._anchor, *self._keyring.records):
-            if record.purpose is KeyPurpose.LOG:
-                verifier = NoteVerifier(record.name, record.public_key)
-                seen.setdefault((verifier.name, verifier.key_id), verifier)
-        return list(seen.values())
+        return [verifier for verifier, _ in self._log_keys().values()]
 
     def _log_record(self, signature: NoteSignature) -> KeyRecord | None:
         """The record of the log key that made ``signature``: the log's, else the anchor's."""
-        for record in (*self._keyring.records, *self._anchor):
-            if (
-                record.purpose is KeyPurpose.LOG
-                and record.name == signature.name
-                and NoteVerifier(record.name, record.public_key).key_id == signature.key_id
-            ):
-                return record
-        return None
+        found = self._log_keys().get((signature.name, signature.key_id))
+        return found[1] if found is not None else None
 
     def checkpoint_lifecycle(
         self, signatures: tuple[NoteSignature, ...], size: int, newest_at: int | None

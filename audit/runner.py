@@ -14,7 +14,7 @@ O(counters × days) aggregates and ~21 bytes of receipt index per entry.
 from __future__ import annotations
 
 import json
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, Final
@@ -131,7 +131,7 @@ class _Audit:
             thresholds=options.thresholds,
             documents=source.schedule_document,
         )
-        self.kinds: Counter[str] = Counter()
+        self.kinds: dict[str, int] = {}
         self.pos = 0
         self.first_at: int | None = None
         self.last_at: int | None = None
@@ -185,11 +185,14 @@ class _Audit:
     def _consume(self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]) -> None:
         checked = future.result()
         leaves, problems, values = checked.leaves, checked.problems, checked.values
-        chain, tree, checkpoints = self.chain, self.tree, self.checkpoints
+        tree, checkpoints = self.tree, self.checkpoints
+        observe, append, entry = self.chain.observe, tree.append, self._entry
         since_size = self.since.size if self.since is not None else -1
+        wanted = checkpoints.next_size
+        pos = self.pos
         for i, data in enumerate(datas):
             leaf = leaves[32 * i : 32 * i + 32]
-            problem = problems.get(i)
+            problem = problems.get(i) if problems else None
             value: dict[str, Any] | None = None
             if problem is None:
                 value = values[i] if values is not None else _loads(data.decode("utf-8"))
@@ -197,23 +200,25 @@ class _Audit:
                 seq, prev = value["seq"], value["prev"]
             else:
                 seq, prev = lenient_fields(data)
-            chain.observe(Observation(self.pos, seq, prev, leaf.hex(), problem))
-            self.pos += 1
-            tree.append(leaf)
-            at = value["at"] if value is not None else self.last_at
-            size = tree.size
-            if checkpoints.wants(size) or size == since_size:
+            observe(Observation(pos, seq, prev, leaf.hex(), problem))
+            pos += 1
+            append(leaf)
+            if pos == wanted or pos == since_size:
+                self.pos = pos
                 root = tree.root()
-                checkpoints.at_size(size, root, at)
-                if size == since_size:
+                checkpoints.at_size(pos, root, value["at"] if value is not None else self.last_at)
+                wanted = checkpoints.next_size
+                if pos == since_size:
                     self._check_since_root(root)
             if value is not None:
-                self._entry(value, data, stored[i])
+                entry(value, data, stored[i])
+        self.pos = pos
         self._flush_receipts()
 
     def _entry(self, value: dict[str, Any], data: bytes, stored_seq: int) -> None:
         seq, kind, at, body = value["seq"], value["kind"], value["at"], value["body"]
-        self.kinds[kind] += 1
+        kinds = self.kinds
+        kinds[kind] = kinds.get(kind, 0) + 1
         if self.first_at is None:
             self.first_at = at
         self.last_at = at

@@ -128,17 +128,21 @@ def _activity(days: int, seed: int) -> Iterator[tuple[str, int, dict[str, Any]]]
         now = midnight + 8 * HOUR
         for office, (period, amount) in sorted(pending_deposit.items()):
             now += 1000
-            yield "deposit.recorded", now, {
-                "office": office,
-                "sts_no": f"STS/{office}/{period}",
-                "bank_ref": f"BJB-{period}-{office[-7:-5]}",
-                "amount": amount,
-                "period_from": period,
-                "period_to": period,
-                "counters": [f"L0{c + 1}" for c in range(COUNTERS)],
-                "deposited_at": now,
-                "by": f"u-{office}-bendahara",
-            }
+            yield (
+                "deposit.recorded",
+                now,
+                {
+                    "office": office,
+                    "sts_no": f"STS/{office}/{period}",
+                    "bank_ref": f"BJB-{period}-{office[-7:-5]}",
+                    "amount": amount,
+                    "period_from": period,
+                    "period_to": period,
+                    "counters": [f"L0{c + 1}" for c in range(COUNTERS)],
+                    "deposited_at": now,
+                    "by": f"u-{office}-bendahara",
+                },
+            )
         pending_deposit.clear()
         tallies: dict[tuple[str, str], list[int]] = {}
         issued: list[tuple[str, str, int, dict[str, Any]]] = []
@@ -156,8 +160,10 @@ def _activity(days: int, seed: int) -> Iterator[tuple[str, int, dict[str, Any]]]
                     if rng.random() < 0.06:
                         charge = Charge(service, inputs, official + 5000, now)
                         verdict = check(schedule, charge)
-                        yield "charge.rejected", now, rejection_body(
-                            charge, verdict, user, office, counter
+                        yield (
+                            "charge.rejected",
+                            now,
+                            rejection_body(charge, verdict, user, office, counter),
                         )
                         continue
                     key = (office, counter)
@@ -181,40 +187,52 @@ def _activity(days: int, seed: int) -> Iterator[tuple[str, int, dict[str, Any]]]
             if slot == per_counter // 2:
                 for _ in range(len(offices) // 2):
                     now += 60
-                    yield "complaint.filed", now, {
-                        "tracking_no": f"ADU-{rng.randrange(10**10):010d}",
-                        "paid_claimed": 10000,
-                        "text_commitment": hashlib.sha256(b"%d" % now).hexdigest(),
-                    }
+                    yield (
+                        "complaint.filed",
+                        now,
+                        {
+                            "tracking_no": f"ADU-{rng.randrange(10**10):010d}",
+                            "paid_claimed": 10000,
+                            "text_commitment": hashlib.sha256(b"%d" % now).hexdigest(),
+                        },
+                    )
         for office, counter, _slot, body in issued[:: max(1, len(issued) // 70)]:
             now += 60
-            yield "receipt.voided", now, {
-                "receipt_seq": body["_seq"],
-                "receipt_no": body["receipt_no"],
-                "office": office,
-                "reason": "salah input",
-                "requested_by": body["by"],
-                "approved_by": f"u-{office}-penyelia",
-                "approver_role": "supervisor",
-                "_original": body,
-            }
+            yield (
+                "receipt.voided",
+                now,
+                {
+                    "receipt_seq": body["_seq"],
+                    "receipt_no": body["receipt_no"],
+                    "office": office,
+                    "reason": "salah input",
+                    "requested_by": body["by"],
+                    "approved_by": f"u-{office}-penyelia",
+                    "approver_role": "supervisor",
+                    "_original": body,
+                },
+            )
             tallies[(office, counter)][2] += 1
             tallies[(office, counter)][3] += body["charged"]
         now = midnight + 15 * HOUR + 30 * 60_000
         for (office, counter), (count, total, voids, voided) in sorted(tallies.items()):
             now += 1000
-            yield "day.closed", now, {
-                "office": office,
-                "counter": counter,
-                "date": date,
-                "count": count,
-                "total": total,
-                "voids": voids,
-                "void_total": voided,
-                "net": total - voided,
-                "last_seq": -1,  # filled in with the seq before the closing
-                "by": f"u-{office}-{counter}",
-            }
+            yield (
+                "day.closed",
+                now,
+                {
+                    "office": office,
+                    "counter": counter,
+                    "date": date,
+                    "count": count,
+                    "total": total,
+                    "voids": voids,
+                    "void_total": voided,
+                    "net": total - voided,
+                    "last_seq": -1,  # filled in with the seq before the closing
+                    "by": f"u-{office}-{counter}",
+                },
+            )
         for office in offices:
             net = sum(t[1] - t[3] for (o, _), t in tallies.items() if o == office)
             pending_deposit[office] = (date, net)
@@ -229,33 +247,49 @@ def _setup(keys: tuple[KeyRecord, KeyRecord]) -> Iterator[tuple[str, int, dict[s
     yield "user.added", now, {"user": "u-admin", "role": "admin", "by": "system"}
     for i in range(OFFICES):
         office = f"32.16.{i + 1:02d}-UPTD"
-        yield "office.added", now, {
-            "office": office,
-            "name": f"UPTD {i + 1}",
-            "address_area": "Cikarang",
-            "by": "u-admin",
-        }
+        yield (
+            "office.added",
+            now,
+            {
+                "office": office,
+                "name": f"UPTD {i + 1}",
+                "address_area": "Cikarang",
+                "by": "u-admin",
+            },
+        )
         for c in range(COUNTERS):
             counter = f"L0{c + 1}"
-            yield "counter.added", now, {
-                "office": office,
-                "counter": counter,
-                "name": f"Loket {c + 1}",
-                "by": "u-admin",
-            }
-            yield "user.added", now, {
-                "user": f"u-{office}-{counter}",
-                "role": "counter",
-                "office": office,
-                "by": "u-admin",
-            }
+            yield (
+                "counter.added",
+                now,
+                {
+                    "office": office,
+                    "counter": counter,
+                    "name": f"Loket {c + 1}",
+                    "by": "u-admin",
+                },
+            )
+            yield (
+                "user.added",
+                now,
+                {
+                    "user": f"u-{office}-{counter}",
+                    "role": "counter",
+                    "office": office,
+                    "by": "u-admin",
+                },
+            )
         for role, suffix in (("supervisor", "penyelia"), ("treasurer", "bendahara")):
-            yield "user.added", now, {
-                "user": f"u-{office}-{suffix}",
-                "role": role,
-                "office": office,
-                "by": "u-admin",
-            }
+            yield (
+                "user.added",
+                now,
+                {
+                    "user": f"u-{office}-{suffix}",
+                    "role": role,
+                    "office": office,
+                    "by": "u-admin",
+                },
+            )
     yield "schedule.published", now, publication_body(default_schedule(), "u-admin")
 
 

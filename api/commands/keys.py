@@ -32,9 +32,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", help="every key with purpose and status").set_defaults(handler=_list)
-    actions.add_parser("rotate", help="rotate the receipts key").set_defaults(handler=_rotate)
-    retire = actions.add_parser("retire", help="retire a receipts key by kid")
+    actions.add_parser(
+        "list",
+        help="every key with purpose and status",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).set_defaults(handler=_list)
+    actions.add_parser(
+        "rotate",
+        help="rotate the receipts key",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).set_defaults(handler=_rotate)
+    retire = actions.add_parser(
+        "retire",
+        help="retire a receipts key by kid",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     retire.add_argument("kid", help="hex COSE key id")
     retire.add_argument("--reason", required=True)
     retire.set_defaults(handler=_retire)

@@ -49,16 +49,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add.set_defaults(handler=_add)
-    token = actions.add_parser("token", help="create an API token (printed once)")
+    token = actions.add_parser(
+        "token",
+        help="create an API token (printed once)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     token.add_argument("username")
     token.add_argument("--label", default="api", help="what the token is for")
     token.set_defaults(handler=_token)
-    revoke = actions.add_parser("revoke", help="revoke an account or one token")
+    revoke = actions.add_parser(
+        "revoke",
+        help="revoke an account or one token",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     revoke.add_argument("username", nargs="?")
     revoke.add_argument("--token", help="revoke only this token id")
     revoke.add_argument("--reason", default="dicabut oleh administrator")
     revoke.set_defaults(handler=_revoke)
-    listing = actions.add_parser("list", help="list accounts")
+    listing = actions.add_parser(
+        "list",
+        help="list accounts",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.set_defaults(handler=_list)
 
 

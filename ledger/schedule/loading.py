@@ -615,7 +615,7 @@ def parse_toml(text: str) -> ScheduleVersion:
     """Read a TOML schedule document; raises :class:`ScheduleValidationError`."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
         raise ScheduleValidationError([Problem(None, "(toml)", f"not valid TOML: {exc}")]) from exc
     return version_from_mapping(data)
 

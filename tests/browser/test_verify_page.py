@@ -82,6 +82,8 @@ def test_scan_valid_receipt_verified_in_browser_without_sending_payload(
     assert "Dinas Lingkungan Hidup" in shown["details"]
     assert "WIB" in shown["details"]
     assert receipt["receipt_no"] in shown["details"]
+    assert "null" not in shown["details"]
+    assert "undefined" not in shown["details"]
     assert "Tercatat di buku besar publik" in shown["ledger"]
     assert "diperiksa di perangkat Anda" in shown["mode"]
     assert "belum diverifikasi" in page.locator("#warning").inner_text()

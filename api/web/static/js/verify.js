@@ -59,7 +59,7 @@ function renderClaims(claims) {
   const officeName = office ? office.name : claims.office;
   const counterName = office && office.counters && office.counters[claims.counter];
   const list = $("details");
-  list.replaceChildren(
+  const rows = [
     row(t("field.service"), service ? `${service.name} (${claims.service})` : claims.service),
     row(t("field.official_fee"), rupiah(claims.officialFee), { class: "money" }),
     row(t("field.charged"), rupiah(claims.charged),
@@ -70,7 +70,8 @@ function renderClaims(claims) {
     row(t("field.number"), claims.number),
     claims.voidedNumber ? row(t("field.voided_number"), claims.voidedNumber) : null,
     row(t("field.kind"), t("kind." + claims.kind)),
-  );
+  ];
+  list.replaceChildren(...rows.filter((r) => r !== null));
   list.hidden = false;
   if (service && service.unverified) {
     $("warning").textContent = t("warning.unverified");
