@@ -107,7 +107,6 @@ CATALOGUE: Final[Mapping[str, FindingType]] = {
         _t(f"{_I}.missing", _CRIT, "Entri dihapus", "Entries removed from the log"),
         _t(f"{_I}.inserted", _CRIT, "Entri disisipkan", "Entry inserted into the log"),
         _t(f"{_I}.reordered", _CRIT, "Urutan entri ditukar", "Entry out of its position"),
-        _t(f"{_I}.bad_link", _CRIT, "Rantai hash putus", "Hash chain link broken"),
         _t(
             f"{_I}.unsigned", _CRIT, "Entri tanpa checkpoint", "Entries not covered by a checkpoint"
         ),

@@ -203,7 +203,7 @@ class _Audit:
             observe(Observation(pos, seq, prev, leaf.hex(), problem))
             pos += 1
             append(leaf)
-            if pos == wanted or pos == since_size:
+            if pos in (wanted, since_size):
                 self.pos = pos
                 root = tree.root()
                 checkpoints.at_size(pos, root, value["at"] if value is not None else self.last_at)

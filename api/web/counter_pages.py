@@ -29,7 +29,7 @@ from api.services.container import Services
 from api.services.issuance import IssueCommand
 from api.services.roles import Principal, Role, require_role
 from api.web.errors import CsrfError, PageInputError
-from api.web.fee_views import fee_view, fee_views
+from api.web.fee_views import fee_view, fee_views, quote_or_problem
 from api.web.forms import field, inputs_of, read_form, render_form_page, rupiah_field
 from api.web.i18n import Translator
 from api.web.rendering import PageContext, page_context
@@ -43,13 +43,10 @@ from api.web.sources import (
 from api.web.staff_session import current_principal, end_session, safe_next, start_session
 from api.web.stats import LedgerStats
 from ledger.schedule import (
-    FormulaError,
-    InvalidInputsError,
     NoScheduleInForce,
     ScheduleVersion,
     UnknownServiceError,
     format_rupiah,
-    quote,
 )
 
 __all__ = ["router"]
@@ -97,6 +94,16 @@ def _csrf_failed(request: Request, services: Services) -> Response:
     return _forbidden(request, services, page_context(request).t("error.csrf"))
 
 
+def _bad_form(request: Request, services: Services) -> Response:
+    return render_form_page(
+        request,
+        "error.html",
+        {"message": page_context(request).t("error.bad_form")},
+        secure=services.settings.secure_cookies,
+        status_code=422,
+    )
+
+
 # ------------------------------------------------------------------------ sign in / out
 
 
@@ -108,11 +115,14 @@ async def sign_in(request: Request) -> Response:
         form = await read_form(request)
     except CsrfError:
         return _csrf_failed(request, services)
-    next_page = safe_next(field(form, "next", limit=40))
     try:
-        result = services.auth.login(
-            field(form, "username", limit=64), field(form, "password", limit=256)
-        )
+        next_page = safe_next(field(form, "next", limit=40))
+        username = field(form, "username", limit=64)
+        password = field(form, "password", limit=256)
+    except PageInputError:
+        return _bad_form(request, services)
+    try:
+        result = services.auth.login(username, password)
     except (LoginFailedError, LoginThrottledError) as exc:
         status = 429 if isinstance(exc, LoginThrottledError) else 401
         return _login_page(
@@ -121,10 +131,6 @@ async def sign_in(request: Request) -> Response:
             message=_message(exc, page.t),
             next_page=next_page,
             status_code=status,
-        )
-    except PageInputError:
-        return _login_page(
-            request, services, message=page.t("counter.login_failed"), status_code=401
         )
     response = RedirectResponse(next_page, status_code=303)
     start_session(response, result, services)
@@ -241,14 +247,9 @@ def _counter_context(
     context["service_text"] = f"{item.code} — {item.name}"
     needs_values = any(spec.default is None for spec in item.tariff.inputs)
     if values or not needs_values:
-        try:
-            context["quote"] = quote(version, code, values, services.clock())
-        except InvalidInputsError as exc:
-            context["quote_error"] = " ".join(
-                p.message_id if page.lang == "id" else p.message_en for p in exc.problems
-            ) or str(exc)
-        except FormulaError as exc:
-            context["quote_error"] = str(exc)
+        context["quote"], context["quote_error"] = quote_or_problem(
+            version, code, values, services.clock(), page.t
+        )
     return context
 
 
@@ -322,10 +323,14 @@ async def issue(request: Request) -> Response:
     principal = _staff_or_login(request, services)
     if isinstance(principal, Response):
         return principal
-    counter = field(form, "counter", limit=16)
-    service = field(form, "service", limit=64)
+    try:
+        counter = field(form, "counter", limit=16)
+        service = field(form, "service", limit=64)
+        waiver = field(form, "waiver", limit=64) or None
+        idempotency_key = field(form, "idem", limit=64) or secrets.token_urlsafe(18)
+    except PageInputError:
+        return _bad_form(request, services)
     values = inputs_of(form)
-    waiver = field(form, "waiver", limit=64) or None
     try:
         require_role(principal, {Role.COUNTER})
         charged = rupiah_field(form, "charged")
@@ -334,7 +339,7 @@ async def issue(request: Request) -> Response:
             IssueCommand(
                 counter=counter, service=service, inputs=values, charged=charged, waiver=waiver
             ),
-            field(form, "idem", limit=64) or secrets.token_urlsafe(18),
+            idempotency_key,
         )
     except PageInputError:
         context = _counter_context(
@@ -433,14 +438,17 @@ async def void(request: Request, seq: int) -> Response:
     principal = _staff_or_login(request, services)
     if isinstance(principal, Response):
         return principal
-    reason = field(form, "reason", limit=500)
+    try:
+        reason = field(form, "reason", limit=500)
+        supervisor = field(form, "supervisor", limit=64)
+        supervisor_password = field(form, "supervisor_password", limit=256)
+    except PageInputError:
+        return _bad_form(request, services)
     approver = principal
     temporary = False
     try:
         if principal.role is not Role.SUPERVISOR:
-            approver = services.auth.login(
-                field(form, "supervisor", limit=64), field(form, "supervisor_password", limit=256)
-            ).principal
+            approver = services.auth.login(supervisor, supervisor_password).principal
             temporary = True
             if approver.role is not Role.SUPERVISOR or approver.office != principal.office:
                 raise WrongRoleError(
@@ -469,7 +477,10 @@ async def close_day(request: Request) -> Response:
     principal = _staff_or_login(request, services)
     if isinstance(principal, Response):
         return principal
-    counter = field(form, "counter", limit=16)
+    try:
+        counter = field(form, "counter", limit=16)
+    except PageInputError:
+        return _bad_form(request, services)
     context = _counter_context(
         request, services, principal, page, counter=counter, service_text="", values={}
     )

@@ -15,16 +15,10 @@ import qrcode.constants
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.web.fee_views import fee_view, fee_views, search_fees
+from api.web.fee_views import fee_view, fee_views, quote_or_problem, search_fees
 from api.web.rendering import page_context, render
 from api.web.sources import office_directory, schedule_in_force, services_of
-from ledger.schedule import (
-    FormulaError,
-    InvalidInputsError,
-    NoScheduleInForce,
-    UnknownServiceError,
-    quote,
-)
+from ledger.schedule import NoScheduleInForce, UnknownServiceError
 
 __all__ = ["router"]
 
@@ -95,21 +89,10 @@ def fee_item(request: Request, code: str) -> Response:
         "page_data": {"strings": page.t.subset(_BROWSER_STRINGS)},
     }
     if values:
-        try:
-            context["quote"] = quote(version, code, values, services.clock())
-        except InvalidInputsError as exc:
-            context["quote_error"] = _inputs_message(exc, page.lang)
-        except FormulaError as exc:
-            context["quote_error"] = str(exc)
+        context["quote"], context["quote_error"] = quote_or_problem(
+            version, code, values, services.clock(), page.t
+        )
     return render(request, "tarif_item.html", context, page=page)
-
-
-def _inputs_message(error: InvalidInputsError, lang: str) -> str:
-    """Every input problem, in the page language."""
-    problems = error.problems
-    if not problems:
-        return str(error)
-    return " ".join(p.message_id if lang == "id" else p.message_en for p in problems)
 
 
 @router.get("/tarif/poster/{office}", response_class=HTMLResponse)

@@ -10,11 +10,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 
 from api.web.i18n import Translator
-from ledger.schedule import ScheduleItem, ScheduleVersion
-from ledger.schedule.amounts import format_number, format_rupiah
+from ledger.schedule import (
+    FormulaError,
+    InvalidInputsError,
+    Quote,
+    ScheduleItem,
+    ScheduleVersion,
+    quote,
+)
+from ledger.schedule.amounts import decimal_text, format_number, format_rupiah
 from ledger.schedule.inputs import InputSpec, InputType
 from ledger.schedule.tariffs import (
     FixedTariff,
@@ -24,7 +30,15 @@ from ledger.schedule.tariffs import (
     TieredTariff,
 )
 
-__all__ = ["FeeView", "InputView", "fee_view", "fee_views", "search_fees", "service_index"]
+__all__ = [
+    "FeeView",
+    "InputView",
+    "fee_view",
+    "fee_views",
+    "quote_or_problem",
+    "search_fees",
+    "service_index",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +81,8 @@ class FeeView:
         return bool(self.inputs)
 
 
-def _plain(value: Fraction) -> str:
-    """Dot-decimal text of a bound or default (the form's own notation)."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    return format_number(value).replace(".", "").replace(",", ".").lstrip("≈")
-
-
 def _input_view(spec: InputSpec) -> InputView:
-    default = spec.default if spec.default is not None else None
+    default = spec.default
     return InputView(
         name=spec.name,
         label=spec.label,
@@ -83,9 +90,9 @@ def _input_view(spec: InputSpec) -> InputView:
         decimal=spec.type is InputType.DECIMAL,
         minimum=format_number(spec.minimum),
         maximum=format_number(spec.maximum),
-        minimum_raw=_plain(spec.minimum),
-        maximum_raw=_plain(spec.maximum),
-        default=_plain(default) if default is not None else "",
+        minimum_raw=decimal_text(spec.minimum),
+        maximum_raw=decimal_text(spec.maximum),
+        default=decimal_text(default) if default is not None else "",
     )
 
 
@@ -159,3 +166,16 @@ def service_index(version: ScheduleVersion) -> dict[str, Mapping[str, object]]:
         item.code: {"name": item.name, "unverified": item.unverified, "free": item.is_free}
         for item in version.items
     }
+
+
+def quote_or_problem(
+    version: ScheduleVersion, code: str, values: Mapping[str, str], at_ms: int, t: Translator
+) -> tuple[Quote | None, str | None]:
+    """The official fee for ``values``, or why it cannot be computed (in the page language)."""
+    try:
+        return quote(version, code, values, at_ms), None
+    except InvalidInputsError as exc:
+        words = [p.message_id if t.lang == "id" else p.message_en for p in exc.problems]
+        return None, " ".join(words) or str(exc)
+    except FormulaError as exc:
+        return None, str(exc)

@@ -33,7 +33,6 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "nav.fees": ("Tarif resmi", "Official fees"),
     "nav.transparency": ("Transparansi", "Transparency"),
     "nav.counter": ("Loket", "Counter"),
-    "nav.inspectorate": ("Inspektorat", "Inspectorate"),
     "nav.language": ("English", "Bahasa Indonesia"),
     "nav.language_label": ("Ganti bahasa", "Change language"),
     "skip": ("Langsung ke isi", "Skip to content"),
@@ -54,6 +53,10 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Formulir kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman dan "
         "coba lagi.",
         "The form expired or did not come from this page. Reload the page and try again.",
+    ),
+    "error.bad_form": (
+        "Isian formulir tidak sesuai dengan halaman ini. Muat ulang halaman dan coba lagi.",
+        "The form's fields do not match this page. Reload the page and try again.",
     ),
     "error.unavailable": (
         "Layanan sedang tidak tersedia. Coba lagi beberapa saat lagi.",
@@ -256,14 +259,10 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "fees.search_submit": ("Cari", "Search"),
     "fees.none": ("Tidak ada layanan yang cocok dengan “{q}”.", "No service matches “{q}”."),
     "fees.count": ("{n} layanan", "{n} services"),
-    "fees.code": ("Kode", "Code"),
-    "fees.category": ("Kategori", "Category"),
     "fees.fee": ("Tarif resmi", "Official fee"),
-    "fees.unit": ("Satuan", "Unit"),
     "fees.legal": ("Dasar hukum", "Legal basis"),
     "fees.provenance": ("Sumber angka", "Source of the figure"),
     "fees.free": ("GRATIS — dilarang dipungut biaya", "FREE — no fee may be charged"),
-    "fees.needs_inputs": ("Dihitung dari: {inputs}", "Computed from: {inputs}"),
     "fees.per_unit": ("{rate} per {unit}", "{rate} per {unit}"),
     "fees.tiered": ("Bertingkat menurut {input}", "Tiered by {input}"),
     "fees.formula": ("Rumus: {formula}", "Formula: {formula}"),
@@ -276,7 +275,6 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "fees.link": ("Tautan tetap layanan ini", "Permanent link to this service"),
     "fees.back": ("Semua tarif", "All fees"),
     "fees.notes": ("Catatan", "Notes"),
-    "fees.poster": ("Poster tarif kantor", "Office fee poster"),
     "fees.posters": ("Poster QR per kantor", "QR poster per office"),
     "provenance.C": ("terkonfirmasi dari sumber resmi", "confirmed from an official source"),
     "provenance.S": ("dari sumber sekunder", "from secondary sources"),
@@ -308,10 +306,6 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Masuk sebagai {user} ({role}), {office}",
         "Signed in as {user} ({role}), {office}",
     ),
-    "counter.login_failed": (
-        "Nama pengguna atau kata sandi salah.",
-        "Wrong user name or password.",
-    ),
     "counter.session_expired": (
         "Sesi berakhir. Silakan masuk lagi.",
         "The session ended. Please sign in again.",
@@ -319,7 +313,7 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "counter.counter_label": ("Loket", "Counter"),
     "counter.service": ("Layanan (ketik nama atau kode)", "Service (type a name or code)"),
     "counter.pick": ("Pilih layanan", "Choose the service"),
-    "counter.inputs": ("Isian", "Inputs"),
+    "counter.show": ("Tampilkan", "Show"),
     "counter.quote": ("Hitung tarif", "Compute the fee"),
     "counter.official": ("Tarif resmi: {fee}", "Official fee: {fee}"),
     "counter.charged": ("Jumlah yang dibayar warga (rupiah)", "Amount the resident pays (rupiah)"),
@@ -342,7 +336,6 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "counter.recent": ("Kuitansi terakhir", "Recent receipts"),
     "counter.recent_none": ("Belum ada kuitansi hari ini.", "No receipts yet today."),
     "counter.reprint": ("Cetak ulang", "Reprint"),
-    "counter.void": ("Batalkan", "Void"),
     "counter.void_heading": ("Pembatalan kuitansi {number}", "Void receipt {number}"),
     "counter.void_reason": ("Alasan pembatalan", "Reason for the void"),
     "counter.void_submit": ("Batalkan kuitansi", "Void the receipt"),
@@ -375,7 +368,6 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Akun ini tidak dapat menerbitkan kuitansi di loket.",
         "This account cannot issue receipts at a counter.",
     ),
-    "counter.status": ("Status", "Status"),
     "counter.status_issued": ("terbit", "issued"),
     "counter.status_voided": ("dibatalkan", "voided"),
     # --- inspectorate
@@ -444,9 +436,7 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
     "col.receipt": ("Kuitansi", "Receipt"),
     "col.service": ("Layanan", "Service"),
     "col.verdict": ("Alasan", "Reason"),
-    "col.counter": ("Loket", "Counter"),
     "col.time": ("Waktu", "Time"),
-    "col.days_late": ("Hari kerja terlambat", "Working days late"),
 }
 
 

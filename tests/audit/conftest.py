@@ -136,6 +136,6 @@ def honest_log(
 
 @pytest.fixture
 def populated(db_url: str, log_signer: NoteSigner) -> Iterator[LogUnderTest]:
-    log = LogUnderTest(db_url, build(db_url, log_signer), log_signer)
+    log = LogUnderTest(db_url, build(db_url, log_signer, days=2), log_signer)
     yield log
     log.close()

@@ -269,25 +269,25 @@ def populate(
         writer.now = max(writer.now, midnight + 14 * HOUR)
         for office in OFFICES:
             original = issued_today[office][1]
-            body = original.body
+            issued = original.body
             supervisor = population.users[f"supervisor:{office}"]
             entry = writer.append(
                 "receipt.voided",
                 {
                     "receipt_seq": original.seq,
-                    "receipt_no": body["receipt_no"],
+                    "receipt_no": issued["receipt_no"],
                     "office": office,
                     "reason": "salah input jumlah bulan",
-                    "requested_by": body["by"],
+                    "requested_by": issued["by"],
                     "approved_by": supervisor,
                     "approver_role": "supervisor",
                 },
-                _void_attach(receipt_key, body),
+                _void_attach(receipt_key, issued),
             )
             seqs.setdefault("void", entry.seq)
-            tally = tallies[(office, body["counter"])]
+            tally = tallies[(office, issued["counter"])]
             tally[2] += 1
-            tally[3] += body["charged"]
+            tally[3] += issued["charged"]
         if day == 0:
             first = population.receipts[0]
             entry = writer.append(

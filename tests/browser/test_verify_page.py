@@ -196,3 +196,20 @@ def test_typed_short_code_leads_to_the_verified_receipt(
     page.wait_for_selector("body[data-done='1']")
     assert page.locator("#verdict-title").inner_text().strip() == "SAH"
     assert receipt["receipt_no"] in page.locator("#details").inner_text()
+
+
+def test_attack_genuinely_signed_receipt_missing_from_the_log_is_invalid(
+    page: Page, live_server: LiveServer, api_token: str
+) -> None:
+    """A receipt signed with the real key (a stolen key, a bypassed ledger) but not logged."""
+    receipt = issue(live_server, api_token, "RJU-PKR-03", {})
+    sign1 = parse_sign1(base32_decode(_payload(receipt)))
+    claims = decode_claims(sign1.payload)
+    unlogged = dataclasses.replace(claims, number=claims.number + "X", commitment=bytes(16))
+    key = live_server.app.state.services.key_files.load_receipts_key(sign1.kid)
+    forged = sign_receipt(unlogged, key)
+    url = str(receipt["qr_url"]).split("#", 1)[0] + "#" + base32_encode(forged)
+    shown = open_receipt(page, url)
+    assert shown["verdict"] == "TIDAK SAH"
+    assert "tidak tercatat di buku besar publik" in shown["reason"]
+    assert page.get_by_role("button", name="Laporkan pungli").is_visible()

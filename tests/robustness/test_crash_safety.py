@@ -107,6 +107,10 @@ def _run(deployment: DeploymentFactory, backend: str, kills: int) -> None:
     }
     print(summary(figures))
     assert harness.kills == kills
+    # The server's own log (JSON lines on stderr) never holds the bearer token.
+    server_log = harness.log_text()
+    assert '"route":"/api/v1/receipts"' in server_log
+    assert token not in server_log
     assert figures["server_errors_5xx"] == 0
 
 

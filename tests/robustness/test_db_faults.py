@@ -62,7 +62,8 @@ def _check_outcomes(harness: ServerHarness, outcomes: list[Outcome], baseline_si
         for status, content_type, retry_after in outcome.server_errors:
             assert status == 503, (outcome.key, status)
             assert content_type.startswith("application/problem+json")
-            assert retry_after is not None and int(retry_after) >= 1
+            assert retry_after is not None
+            assert int(retry_after) >= 1
     acks = [o.ack for o in outcomes if o.ack is not None]
     assert len(acks) == len(outcomes)
     facts = check_log(harness)
@@ -102,7 +103,8 @@ def test_attack_postgres_connections_terminated_under_load(deployment: Deploymen
         outcomes = load.stop()
 
     # Recovered by itself: the same process answers, and a new receipt is issued at once.
-    assert harness.running and harness.starts == 1
+    assert harness.running
+    assert harness.starts == 1
     with harness.client() as client:
         response = _issue_once(client, token)
     assert response.status_code == 201, response.text
@@ -137,7 +139,8 @@ def test_attack_postgres_server_stopped_under_load(deployment: DeploymentFactory
             subprocess.run([*control, "start"], check=True)
     finally:
         outcomes = load.stop()
-    assert harness.running and harness.starts == 1
+    assert harness.running
+    assert harness.starts == 1
     _check_outcomes(harness, outcomes, baseline)
     print(summary({"backend": "postgres", "server_stops": 3, **IssueLoad.figures(outcomes)}))
 
@@ -230,7 +233,8 @@ def test_attack_sqlite_disk_full(
         assert response.status_code == 201, response.text
         body = response.json()
         acks.append(Ack("", int(body["seq"]), str(body["receipt_no"]), cose_of(body)))
-        assert harness.running and harness.starts == 1
+        assert harness.running
+        assert harness.starts == 1
         facts = check_log(harness)
         with harness.log_store() as store:
             check_acknowledged(store, harness.trust_list(), acks)

@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -61,8 +63,6 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     initialize(settings, clock=clock, password_hasher=FAST_HASHER)
     app = create_app(settings, clock=clock)
     install_security(app, settings)
-    from fastapi.testclient import TestClient
-
     tokens: list[str] = []
     with TestClient(app) as client:
         for username in ROLES:
@@ -90,7 +90,7 @@ def test_fuzz_every_operation_no_5xx_schema_conformant_problem_json(
         content_type_conformance,
     ]
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]
         if operation.path in ("/api/v1/auth/logout",):
             continue  # would end the shared sessions the other examples use
         operations += 1
@@ -107,7 +107,7 @@ def test_fuzz_every_operation_no_5xx_schema_conformant_problem_json(
             database=None,
         )
         @given(case=strategy, credential=st.sampled_from([None, *tokens]))
-        def run(case: schemathesis.Case, credential: str | None) -> None:
+        def run(case: schemathesis.Case[Any], credential: str | None) -> None:
             headers = {"Authorization": f"Bearer {credential}"} if credential else {}
             if "Idempotency-Key" not in (case.headers or {}):
                 headers["Idempotency-Key"] = "fuzz"
@@ -125,7 +125,10 @@ def test_fuzz_every_operation_no_5xx_schema_conformant_problem_json(
 
         try:
             run()
-        except (Exception, BaseExceptionGroup) as failure:  # collected: one report of every failing operation
+        except (
+            Exception,
+            BaseExceptionGroup,
+        ) as failure:  # collected: one report of every failing operation
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}"[:1500])
     requests = sum(statuses.values())
     print(

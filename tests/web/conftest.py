@@ -46,6 +46,23 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def public_client(
+    tmp_path_factory: pytest.TempPathFactory, web_template: Path
+) -> Iterator[TestClient]:
+    """One app per module for tests that only read; the client's cookies are cleared."""
+    data_dir = copy_data_dir(web_template, tmp_path_factory.mktemp("public") / "data")
+    settings = Settings(data_dir=data_dir, public_url="http://testserver")
+    with TestClient(create_app(settings, clock=SteppingClock(SERVICE_START_MS))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def reader(public_client: TestClient) -> TestClient:
+    public_client.cookies.clear()
+    return public_client
+
+
 def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found, "the page has no CSRF field"

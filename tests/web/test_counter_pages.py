@@ -221,3 +221,33 @@ def test_attack_login_next_cannot_redirect_off_site(client: TestClient) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/loket"
+
+
+def test_supervisor_voids_directly(client: TestClient, app: FastAPI) -> None:
+    sign_in(client, COUNTER_USER)
+    location = _issue(client)
+    seq = int(location.rsplit("/", 1)[1])
+    client.cookies.clear()
+    sign_in(client, SUPERVISOR_USER)
+    page = client.get("/loket").text
+    assert "tidak dapat menerbitkan" in page
+    assert f"/loket/kuitansi/{seq}" in page  # the counter's recent receipts
+    receipt = client.get(location).text
+    assert "Nama pengguna penyelia" not in receipt  # no second approval needed
+    done = client.post(
+        f"/loket/batal/{seq}", data={"csrf": csrf_of(receipt), "reason": "Salah input"}
+    )
+    assert "DIBATALKAN" in done.text
+    assert app.state.services.reader.status(seq).status == "voided"
+
+
+def test_attack_oversized_form_fields_are_refused_cleanly(client: TestClient, app: FastAPI) -> None:
+    sign_in(client, COUNTER_USER)
+    fields = _issue_form_fields(_quote_page(client, "RJU-PKR-01"))
+    size = _log_size(app)
+    response = client.post("/loket/terbitkan", data={**fields, "service": "X" * 5000})
+    assert response.status_code == 422
+    assert "Muat ulang halaman" in response.text
+    response = client.post("/loket/terbitkan", data={**fields, "charged": "1e9"})
+    assert response.status_code == 422
+    assert _log_size(app) == size

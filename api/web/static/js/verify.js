@@ -6,27 +6,17 @@
 import { MalformedReceipt } from "./cbor.js";
 import { HttpError, data, el, fetchJson, rupiah, t, wib } from "./common.js";
 import { LogProofError, openCheckpoint, verifyInclusion } from "./log.js";
-import { NoEd25519, VerificationError, decodeClaims, equalBytes, hex, parseSign1,
+import { NoEd25519, VerificationError, base64ToBytes, decodeClaims, equalBytes, parseSign1,
   payloadFromFragment, verifyReceipt } from "./receipt.js";
 import { loadTrustList } from "./trust.js";
 import { setupComplaint } from "./complaint.js";
 
 const $ = (id) => document.getElementById(id);
 
-function hexToBytes(text) {
-  if (!/^([0-9a-f]{2})*$/i.test(text)) throw new LogProofError("bad-proof", "not hex");
-  return Uint8Array.from(text.match(/../g) || [], (h) => parseInt(h, 16));
-}
-
-function b64ToBytes(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-/** A hash from the status answer: hex (64 digits) or base64. */
+/** A SHA-256 hash from the status answer (64 hex digits, docs/api.md). */
 function hashBytes(text) {
-  const bytes = /^[0-9a-f]{64}$/i.test(text) ? hexToBytes(text) : b64ToBytes(text);
-  if (bytes.length !== 32) throw new LogProofError("bad-proof", "a hash is not 32 bytes");
-  return bytes;
+  if (!/^[0-9a-f]{64}$/i.test(text)) throw new LogProofError("bad-proof", "not a hex hash");
+  return Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
 }
 
 function showVerdict(state, title, reason) {
@@ -132,7 +122,7 @@ async function leafHashOf(entryBytes) {
  * expected kind at the expected index, and the inclusion proof leads to the root.
  */
 async function proveEntry(proof, seq, kind, checkpoint) {
-  const entryBytes = b64ToBytes(proof.entry);
+  const entryBytes = base64ToBytes(proof.entry);
   const leafHash = await leafHashOf(entryBytes);
   if (!equalBytes(leafHash, hashBytes(proof.leaf_hash))) {
     throw new LogProofError("bad-proof", "the entry does not hash to its leaf hash");
@@ -161,7 +151,7 @@ async function checkLog(claims, trust, inBrowser) {
   } else {
     // Without Ed25519 the checkpoint signature cannot be checked here; the tree still is.
     const lines = status.checkpoint.split("\n");
-    checkpoint = { size: Number(lines[1]), root: b64ToBytes(lines[2]) };
+    checkpoint = { size: Number(lines[1]), root: base64ToBytes(lines[2]) };
   }
   if (status.tree_size !== checkpoint.size) {
     throw new LogProofError("bad-proof", "the proof is for another checkpoint");
@@ -218,6 +208,7 @@ async function run() {
     log = await checkLog(claims, trust, inBrowser);
   } catch (e) {
     fail(e instanceof LogProofError ? e.code : "log-unreachable");
+    setupComplaint(claims); // signed but not provably recorded: worth reporting
     return;
   }
   $("ledger-line").textContent = t("ledger.recorded", { size: log.size, seq: claims.seq });

@@ -1,0 +1,159 @@
+"""Export bundles: self-contained, pinned to one checkpoint, and audited like the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from audit import BundleSource, ExportError, ManifestError, run_audit, write_bundle
+from audit.bundle import BUNDLE_FORMAT, decode_prefixed
+from ledger.checkpoint import Checkpoint
+from ledger.storage import AppendRequest
+from ledger.tiles import decode_entry_bundle
+from tests.audit.conftest import INLINE, LogUnderTest
+
+
+def export(log: LogUnderTest, out: Path) -> None:
+    with log.source() as source:
+        write_bundle(source, out, exported_at=log.meta.clock_ms)
+
+
+def test_bundle_audits_like_the_database(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    from_db = honest_log.audit()
+    from_bundle = run_audit(BundleSource(out), INLINE)
+    assert from_bundle.integrity_holds
+    assert [(f.code, f.seq) for f in from_bundle.findings] == [
+        (f.code, f.seq) for f in from_db.findings
+    ]
+    assert from_bundle.scope.checkpoint_size == from_db.scope.checkpoint_size
+    assert from_bundle.receipts_checked == from_db.receipts_checked
+    assert from_bundle.reconciliation == from_db.reconciliation
+
+
+def test_bundle_layout_and_manifest(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == BUNDLE_FORMAT
+    size = manifest["checkpoint"]["size"]
+    assert manifest["counts"]["entries"] == size
+    for path, listed in manifest["files"].items():
+        data = (out / path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == listed["sha256"], path
+        assert len(data) == listed["size"]
+    # C2SP tlog-tiles: the entries, 256 per bundle, the last one partial.
+    entries = decode_entry_bundle((out / "tile/entries/000.p" / str(size)).read_bytes())
+    assert len(entries) == size
+    assert entries[0].startswith(b'{"at":')
+    assert (out / "tile/0/000.p" / str(size)).stat().st_size == 32 * size
+    note = (out / "checkpoint").read_bytes()
+    assert Checkpoint.parse(note.decode().split("\n\n")[0] + "\n").size == size
+    notes = decode_prefixed((out / "checkpoints").read_bytes())
+    assert notes[-1] == note
+    assert (out / "keys.json").read_bytes() == honest_log.meta.trust_list
+    receipts = decode_prefixed((out / "receipts/000.p" / str(size)).read_bytes())
+    assert sum(1 for r in receipts if r) == manifest["counts"]["receipts"]
+    assert "README.txt" in manifest["files"]
+
+
+def test_bundle_holds_no_personal_data(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    # Complaints appear only as commitments; no free text or contact field is exported.
+    assert b"complaint text" not in everything
+    assert b'"contact"' not in everything
+
+
+def test_export_refuses_a_directory_in_use(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "something").write_text("x")
+    with pytest.raises(ExportError, match="empty or new directory"):
+        export(honest_log, tmp_path / "busy")
+
+
+def test_export_of_a_growing_log_is_pinned_to_one_checkpoint(
+    honest_log: LogUnderTest, tmp_path: Path
+) -> None:
+    store = honest_log.store()
+    stop = threading.Event()
+    appended: list[int] = []
+
+    def writer() -> None:
+        at = honest_log.meta.clock_ms
+        while not stop.is_set():
+            at += 1000
+            body = {"tracking_no": f"ADU-W{at}", "paid_claimed": 0, "text_commitment": "0" * 64}
+            appended.append(store.append(AppendRequest("complaint.filed", at, body)).seq)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(appended) < 3:
+            stop.wait(0.01)
+        export(honest_log, tmp_path / "bundle")
+        after = len(appended)
+        while len(appended) < after + 3:
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join()
+        store.close()
+    result = run_audit(BundleSource(tmp_path / "bundle"), INLINE)
+    assert result.integrity_holds, [(f.code, f.seq) for f in result.integrity_findings]
+    assert result.scope.entries_read == result.scope.checkpoint_size
+    assert result.scope.checkpoint_size < honest_log.audit().scope.checkpoint_size
+
+
+def test_attack_edit_an_entry_tile_in_the_bundle(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    seq = honest_log.seqs["receipt.amount"]
+    tile = next((out / "tile" / "entries").glob("000*")).resolve()
+    if tile.is_dir():
+        tile = next(tile.iterdir())
+    data = bytearray(tile.read_bytes())
+    entries = decode_entry_bundle(bytes(data))
+    marker = b'"charged":'
+    start = sum(2 + len(e) for e in entries[:seq]) + 2
+    pos = data.index(marker, start) + len(marker)
+    data[pos : pos + 1] = b"9" if data[pos : pos + 1] != b"9" else b"8"
+    tile.write_bytes(bytes(data))
+    result = run_audit(BundleSource(out), INLINE)
+    first = result.first_break
+    assert first is not None
+    assert (first.code, first.seq) == ("integrity.changed", seq)
+    assert any(f.code == "integrity.bundle_file" for f in result.integrity_findings)
+
+
+def test_a_directory_without_manifest_is_not_a_bundle(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"manifest\.json"):
+        BundleSource(tmp_path)
+
+
+def test_since_checkpoint_on_a_bundle(honest_log: LogUnderTest, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    export(honest_log, first)
+    saved = run_audit(BundleSource(first), INLINE).verified_checkpoint
+    assert saved is not None
+    store = honest_log.store()
+    for i in range(5):
+        body = {"tracking_no": f"ADU-N{i}", "paid_claimed": 0, "text_commitment": "1" * 64}
+        store.append(AppendRequest("complaint.filed", honest_log.meta.clock_ms + i, body))
+    store.close()
+    second = tmp_path / "second"
+    export(honest_log, second)
+    result = run_audit(BundleSource(second), INLINE, since_note=saved[2])
+    assert result.integrity_holds
+    assert result.scope.since_size == saved[0]
+    # Only what is new is reported: the five complaints without a receipt.
+    assert {f.seq for f in result.findings if f.seq is not None} >= set(
+        range(saved[0], saved[0] + 5)
+    )
+    assert all(f.seq is None or f.seq >= saved[0] for f in result.findings)
