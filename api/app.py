@@ -16,12 +16,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import ServiceError
 from api.observability import ObservabilityMiddleware
 from api.problems import PROBLEM_MEDIA_TYPE, Problem, problem_for, validation_problem
 from api.routes import admin, auth, counter, inspector, ops, public, tlog
+from api.security import install_security
 from api.services.container import build_services
 from api.settings import Settings
 from ledger.errors import LedgerError
@@ -118,7 +120,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
         ],
     )
     app.state.services = services
-    for error_class in (ServiceError, LedgerError, ReceiptsError):
+    for error_class in (ServiceError, LedgerError, ReceiptsError, SQLAlchemyError):
         app.add_exception_handler(error_class, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -133,6 +135,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
     app.include_router(tlog.build_router(settings.normalized_tile_prefix))
     _include_pages(app)
     app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
+    install_security(app, settings)
     return app
 
 

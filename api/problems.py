@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from sqlalchemy import exc as sa_exc
+
 from api import errors as svc
 from ledger import errors as led
 from ledger.schedule import errors as sched
@@ -258,6 +260,10 @@ _MAPPING: Final[Mapping[type[BaseException], Callable[[Exception], Problem]]] = 
         "expected the same request body for a reused Idempotency-Key, found a different one",
     ),
     led.StorageUnavailableError: _storage_unavailable,
+    # A connection lost or refused outside the append path (e.g. a session lookup).
+    sa_exc.OperationalError: _storage_unavailable,
+    sa_exc.InterfaceError: _storage_unavailable,
+    sa_exc.DisconnectionError: _storage_unavailable,
     led.EntryTooLargeError: _generic("entry-too-large"),
     led.EncodingError: _generic("invalid-request"),
     store.NotFoundError: _generic("not-found"),

@@ -14,7 +14,7 @@ from api.deps import (
     TreasurerStaff,
 )
 from api.errors import IdempotencyKeyRequiredError
-from api.routes.openapi import STAFF, problems
+from api.routes.openapi import STAFF, LedgerIndex, problems
 from api.routes.presenters import receipt_body
 from api.schemas import (
     ClosingRequest,
@@ -132,7 +132,7 @@ def get_receipt(ref: str, principal: ReprintStaff, services: ServicesDep) -> Rec
     summary="Void a receipt (supervisor of the same office)",
 )
 def void_receipt(
-    seq: int, body: VoidRequest, principal: SupervisorStaff, services: ServicesDep
+    seq: LedgerIndex, body: VoidRequest, principal: SupervisorStaff, services: ServicesDep
 ) -> VoidResponse:
     view = services.receipts.void(principal, seq, body.reason)
     return VoidResponse(

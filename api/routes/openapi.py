@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
 
 from api.problems import PROBLEM_MEDIA_TYPE
 from api.schemas import ProblemModel
@@ -22,6 +24,12 @@ _DESCRIPTIONS = {
 }
 
 
+#: A ledger index in a path: bounded to the ledger data model (integers within ±(2**53 - 1)).
+LedgerIndex = Annotated[int, Path(ge=0, le=2**53 - 1, description="Ledger index (seq).")]
+#: A tree size in a query string, bounded the same way.
+TREE_SIZE_MAX = 2**53 - 1
+
+
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries documenting RFC 9457 problem bodies for ``codes``."""
     return {
@@ -32,7 +40,8 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
                 PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemModel"}}
             },
         }
-        for code in (*codes, 503)
+        # FastAPI documents a 422 on every route with parameters; ours is a problem too.
+        for code in (*codes, 422, 503)
     }
 
 

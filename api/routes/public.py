@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Public, ServicesDep
-from api.routes.openapi import problems
+from api.routes.openapi import TREE_SIZE_MAX, LedgerIndex, problems
 from api.routes.presenters import schedule_body, status_body, verify_body
 from api.schemas import (
     ComplaintRequest,
@@ -97,7 +97,7 @@ def verify(body: VerifyRequest, services: ServicesDep) -> VerifyResponse:
     responses=problems(404, 429),
     summary="Issued or voided, with the latest checkpoint and the inclusion proof for it",
 )
-def receipt_status(seq: int, services: ServicesDep) -> ReceiptStatusResponse:
+def receipt_status(seq: LedgerIndex, services: ServicesDep) -> ReceiptStatusResponse:
     return status_body(services.reader.status(seq))
 
 
@@ -109,8 +109,8 @@ def receipt_status(seq: int, services: ServicesDep) -> ReceiptStatusResponse:
 )
 def consistency(
     services: ServicesDep,
-    first: Annotated[int, Query(alias="from", ge=0)],
-    second: Annotated[int, Query(alias="to", ge=0)],
+    first: Annotated[int, Query(alias="from", ge=0, le=TREE_SIZE_MAX)],
+    second: Annotated[int, Query(alias="to", ge=0, le=TREE_SIZE_MAX)],
 ) -> ConsistencyResponse:
     view = services.public_log.consistency(first, second)
     return ConsistencyResponse(first=view.first, second=view.second, proof=list(view.proof))

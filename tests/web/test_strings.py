@@ -80,3 +80,20 @@ def test_translator_fills_placeholders_and_subsets() -> None:
     subset = Translator("id").subset(["verdict."])
     assert subset["verdict.valid"] == "SAH"
     assert all(key.startswith("verdict.") for key in subset)
+
+
+def test_every_string_is_used_somewhere() -> None:
+    """No dead words: each key appears in a template, script or page module (or is built
+    from a code: reasons, receipt kinds, categories and provenance labels)."""
+    sources = "".join(
+        path.read_text(encoding="utf-8")
+        for path in WEB.rglob("*")
+        if path.suffix in (".py", ".html", ".js") and path.name != "i18n.py"
+    )
+    dynamic = ("reason.", "kind.", "category.", "provenance.")
+    unused = [
+        key
+        for key in STRINGS
+        if not key.startswith(dynamic) and f'"{key}"' not in sources and f"'{key}'" not in sources
+    ]
+    assert unused == []
