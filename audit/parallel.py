@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 from audit.entries import EntryValue, read_entry
@@ -24,6 +25,9 @@ from ledger.errors import EncodingError
 __all__ = ["EntryChunk", "Workers", "check_entry_chunk"]
 
 T = TypeVar("T")
+
+#: Modules a worker needs, imported once by the fork server.
+_PRELOAD = ("audit.parallel", "audit.receipt_check")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +76,14 @@ class Workers:
         self.inline = count == 0
         self._pool: Executor | None = None
         if count > 0:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn"
-            )
+            context: BaseContext
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                forkserver = multiprocessing.get_context("forkserver")
+                # Workers fork from a server that imported the checks once.
+                forkserver.set_forkserver_preload(list(_PRELOAD))
+                context = forkserver
+            else:
+                context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
 
     def submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:
