@@ -118,9 +118,72 @@ def _check_value(value: Any, path: str, depth: int = 0) -> None:
     raise EncodingError(f"{path}: type {type(value).__name__} is not in the ledger data model")
 
 
+class _UnfitError(Exception):
+    """Internal: the fast check found something the precise check will name."""
+
+
+def _fast_check(value: Any, depth: int = 0) -> bool:
+    """Check the data model without building paths; True if every map key is ASCII."""
+    if depth > _MAX_DEPTH:
+        raise _UnfitError
+    kind = type(value)
+    if kind is str or kind is bool:
+        return True
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _UnfitError
+        return True
+    ascii_keys = True
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _UnfitError
+            if not key.isascii():
+                ascii_keys = False
+            if not _fast_check(item, depth + 1):
+                ascii_keys = False
+        return ascii_keys
+    if kind is list or kind is tuple:
+        for item in value:
+            if not _fast_check(item, depth + 1):
+                ascii_keys = False
+        return ascii_keys
+    raise _UnfitError
+
+
+def _mapping_to_dict(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"type {type(value).__name__} is not serializable")
+
+
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 bytes of ``value`` after checking it against the ledger data model."""
-    _check_value(value, "$")
+    """RFC 8785 bytes of ``value`` after checking it against the ledger data model.
+
+    For values whose map keys are all ASCII, the standard library's encoder with
+    sorted keys, no whitespace and no ASCII escaping produces exactly the RFC 8785
+    bytes (integers only, so no number formatting differs; the same characters are
+    escaped, with lowercase ``\\u00xx``); keys outside ASCII take the ``rfc8785``
+    package, whose UTF-16 key order can differ from code-point order.
+    """
+    try:
+        ascii_keys = _fast_check(value)
+    except (_UnfitError, RecursionError):
+        _check_value(value, "$")  # raises the precise error
+        raise EncodingError("value is outside the ledger data model") from None
+    if ascii_keys:
+        try:
+            text = json.dumps(
+                value,
+                sort_keys=True,
+                separators=(",", ":"),
+                ensure_ascii=False,
+                allow_nan=False,
+                default=_mapping_to_dict,
+            )
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 report it
     try:
         return bytes(rfc8785.dumps(value))
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
@@ -166,7 +229,19 @@ def parse_json_strict(data: bytes) -> Any:
 
 
 def parse_canonical_json(data: bytes) -> Any:
-    """Parse ``data`` and require it to be exactly its RFC 8785 form."""
+    """Parse ``data`` and require it to be exactly its RFC 8785 form.
+
+    Fast path: a plain parse followed by re-encoding. Bytes equal to the canonical
+    encoding of what was parsed cannot hold duplicate keys (the re-encoding would
+    have one key fewer), floats or whitespace. Anything else is parsed again with
+    the strict hooks so the error names the precise fault.
+    """
+    try:
+        value = json.loads(data, parse_float=_reject_float, parse_constant=_reject_constant)
+        if canonical_json(value) == data:
+            return value
+    except (ValueError, EncodingError, RecursionError):
+        pass
     value = parse_json_strict(data)
     if canonical_json(value) != data:
         raise EncodingError("bytes are valid JSON but not in RFC 8785 canonical form")

@@ -17,7 +17,9 @@ read-only connection; the audit never writes, and never trusts a column it can c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Final, TypeVar
 
 from sqlalchemy import Connection, Engine, exc
@@ -72,10 +74,10 @@ class DatabaseSource:
                 "run `bukti init`"
             )
         size, _root, note = rows[0]
-        try:
-            size = peek_checkpoint(note).size  # the signed size, not the column
-        except LedgerError:
-            pass  # an unreadable note is reported by the audit; the column is all there is
+        # The signed size, not the column; for an unreadable note (which the audit reports)
+        # the column is all there is.
+        with contextlib.suppress(LedgerError):
+            size = peek_checkpoint(note).size
         self._size = size
         self._note = note
 
@@ -149,7 +151,7 @@ class DatabaseSource:
         next_size = 0
         while True:
             rows = self._read(
-                lambda c: queries.read_checkpoint_rows(c, min_size=next_size, limit=_PAGE)
+                partial(queries.read_checkpoint_rows, min_size=next_size, limit=_PAGE)
             )
             for size, _root, note in rows:
                 if size > self._size:
@@ -162,7 +164,7 @@ class DatabaseSource:
     def entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
         for first in range(start, self._size, _PAGE):
             last = min(self._size, first + _PAGE)
-            for stored in self._read(lambda c: queries.read_entries(c, first, last)):  # noqa: B023
+            for stored in self._read(partial(queries.read_entries, start=first, end=last)):
                 yield stored.seq, stored.data
 
     def attachments(self, name: str, seqs: Sequence[int]) -> Mapping[int, bytes]:

@@ -302,3 +302,23 @@ def test_attack_void_by_a_counter_role_written_directly_into_the_log(
     assert [f.seq for f in voids] == [entry.seq]
     # The entry is in the log legitimately: only its missing receipt is an integrity matter.
     assert integrity(result) == [("integrity.receipt_missing", entry.seq)]
+
+
+def test_attack_entry_rewritten_as_non_canonical_json(honest_log: LogUnderTest) -> None:
+    seq = honest_log.meta.receipts[15]
+    tamper.rewrite_entry(honest_log.attacker(), seq, lambda d: d.replace(b",", b", ", 1))
+    first = honest_log.audit().first_break
+    assert first is not None
+    assert (first.code, first.seq, first.kind) == (
+        "integrity.non_canonical",
+        seq,
+        BreakKind.CHANGED,
+    )
+
+
+def test_attack_garbage_checkpoint_note(honest_log: LogUnderTest) -> None:
+    engine = honest_log.attacker()
+    size = honest_log.meta.receipts[20] + 1
+    tamper.replace_checkpoint(engine, size, b"\xff not a note")
+    result = honest_log.audit()
+    assert [f.code for f in result.integrity_findings] == ["integrity.checkpoint_malformed"]
