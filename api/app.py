@@ -143,7 +143,9 @@ def _include_pages(app: FastAPI) -> None:
     """The server-rendered pages (``api.web``), when that package provides a router."""
     try:
         web = importlib.import_module("api.web")
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "api.web":
+            raise  # a broken page module must fail loudly, not vanish
         return
     router = getattr(web, "router", None)
     if router is not None:

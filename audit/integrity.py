@@ -26,8 +26,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from itertools import islice
+from typing import Any, Final, NamedTuple
 
 from audit.entries import ZERO_PREV
 from audit.findings import BreakKind, Finding, FindingSink
@@ -42,9 +44,17 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.merkle import verify_consistency
-from ledger.note import open_note
+from ledger.note import NoteVerifier, open_note
 
-__all__ = ["ChainChecker", "CheckpointChecker", "Observation", "peek_checkpoint"]
+__all__ = [
+    "ChainChecker",
+    "CheckpointChecker",
+    "NoteCheck",
+    "Observation",
+    "check_note",
+    "check_notes",
+    "peek_checkpoint",
+]
 
 _RECENT: Final = 5
 
@@ -328,6 +338,62 @@ def peek_checkpoint(note: bytes) -> Checkpoint:
 
 #: Gives an RFC 9162 consistency proof between two sizes (from the source's stored hashes).
 ProofSource = Callable[[int, int], Sequence[bytes]]
+#: Runs a job, perhaps on a worker process (:meth:`audit.parallel.Workers.submit`).
+Submit = Callable[[Callable[[Any], Any], Any], "Future[Any]"]
+
+#: Notes per signature-checking job, and jobs read ahead.
+_NOTE_BATCH: Final = 256
+_NOTE_JOBS_AHEAD: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NoteCheck:
+    """One stored checkpoint, checked: its body (``None`` if unreadable), the failure
+    ``(code, message)`` if any, and the ``(name, key ID)`` of each verified signature."""
+
+    checkpoint: Checkpoint | None
+    failure: tuple[str, str] | None
+    signers: tuple[tuple[str, bytes], ...] = ()
+
+
+def check_note(note: bytes, verifiers: Sequence[NoteVerifier], origin: str) -> NoteCheck:
+    """Parse a checkpoint note and verify it (C2SP signed-note, tlog-checkpoint)."""
+    try:
+        claimed = peek_checkpoint(note)
+    except LedgerError as exc:
+        return NoteCheck(None, ("integrity.checkpoint_malformed", f"cannot be read: {exc}"))
+    try:
+        opened = open_note(note, verifiers)
+    except UnknownKeyError as exc:
+        return NoteCheck(
+            claimed, ("integrity.unknown_key", f"is signed by no known log key: {exc}")
+        )
+    except NoteSignatureError as exc:
+        return NoteCheck(claimed, ("integrity.checkpoint_signature", f"{exc} (forged or altered)"))
+    except NoteFormatError as exc:
+        return NoteCheck(claimed, ("integrity.checkpoint_malformed", f"is malformed: {exc}"))
+    if claimed.origin != origin:
+        return NoteCheck(
+            claimed,
+            (
+                "integrity.checkpoint_malformed",
+                f"names origin {claimed.origin!r}; expected {origin!r}",
+            ),
+        )
+    return NoteCheck(claimed, None, tuple((s.name, s.key_id) for s in opened.signatures))
+
+
+def check_notes(job: tuple[Sequence[bytes], Sequence[tuple[str, bytes]], str]) -> list[NoteCheck]:
+    """:func:`check_note` for a batch: (notes, log keys as (name, public key), origin)."""
+    notes, keys, origin = job
+    verifiers = [NoteVerifier(name, public_key) for name, public_key in keys]
+    return [check_note(note, verifiers, origin) for note in notes]
+
+
+def _inline(fn: Callable[[Any], Any], arg: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(fn(arg))
+    return future
 
 
 @dataclass(slots=True)
@@ -337,7 +403,12 @@ class _Matched:
 
 
 class CheckpointChecker:
-    """Verifies stored checkpoints as the recomputed tree reaches their sizes."""
+    """Verifies stored checkpoints as the recomputed tree reaches their sizes.
+
+    Signatures are checked ahead, in batches, with the log keys known when the batch was
+    sent (on worker processes when ``submit`` runs jobs there); a checkpoint signed by a
+    key the log registered after that is checked again, here, with the keys of its time.
+    """
 
     def __init__(
         self,
@@ -348,6 +419,7 @@ class CheckpointChecker:
         sink: FindingSink,
         proofs: ProofSource | None,
         verify_signatures_from: int = 0,
+        submit: Submit = _inline,
     ) -> None:
         self._notes = notes
         self._origin = origin
@@ -355,7 +427,12 @@ class CheckpointChecker:
         self._sink = sink
         self._proofs = proofs
         self._verify_from = verify_signatures_from
-        self._next: tuple[Checkpoint, bytes] | None = None
+        self._submit = submit
+        self._jobs: deque[tuple[Future[list[NoteCheck]], list[bytes], int]] = deque()
+        self._batch: Iterator[tuple[bytes, NoteCheck]] = iter(())
+        self._batch_keys = 0
+        self._exhausted = False
+        self._next: tuple[int, bytes, NoteCheck, int] | None = None
         self._last_size = -1
         self._matched: _Matched | None = None
         self._mismatch: list[int] = []  # sizes of the current run of mismatching roots
@@ -366,107 +443,101 @@ class CheckpointChecker:
         self.newest_matched: tuple[int, bytes, bytes] | None = None
         self._advance()
 
+    def _send(self) -> None:
+        """Keep a few batches of notes being checked ahead."""
+        while not self._exhausted and len(self._jobs) < _NOTE_JOBS_AHEAD:
+            batch = list(islice(self._notes, _NOTE_BATCH))
+            if not batch:
+                self._exhausted = True
+                return
+            job = (batch, self._keys.verifier_keys(), self._origin)
+            self._jobs.append((self._submit(check_notes, job), batch, self._keys.version))
+
+    def _take(self) -> tuple[bytes, NoteCheck, int] | None:
+        while True:
+            item = next(self._batch, None)
+            if item is not None:
+                return (*item, self._batch_keys)
+            self._send()
+            if not self._jobs:
+                return None
+            future, batch, keys = self._jobs.popleft()
+            self._batch, self._batch_keys = iter(zip(batch, future.result(), strict=True)), keys
+
     def _advance(self) -> None:
         self._next = None
-        for note in self._notes:
+        while (taken := self._take()) is not None:
+            note, check, keys = taken
             self.seen += 1
-            try:
-                checkpoint = peek_checkpoint(note)
-            except LedgerError as exc:
+            if check.checkpoint is None:
+                assert check.failure is not None
                 self._sink.add(
                     Finding(
                         "integrity.checkpoint_malformed",
-                        f"a stored checkpoint cannot be read: {exc}",
+                        f"a stored checkpoint {check.failure[1]}",
                         kind=BreakKind.BAD_SIGNATURE,
                         evidence={"note": note[:300].decode("utf-8", "replace")},
                     )
                 )
                 continue
-            if checkpoint.size <= self._last_size:
+            size = check.checkpoint.size
+            if size <= self._last_size:
                 self._sink.add(
                     Finding(
                         "integrity.checkpoint_malformed",
-                        f"checkpoints out of order: size {checkpoint.size} after size "
-                        f"{self._last_size}",
-                        seq=max(checkpoint.size - 1, 0),
-                        evidence={"size": checkpoint.size, "previous_size": self._last_size},
+                        f"checkpoints out of order: size {size} after size {self._last_size}",
+                        seq=max(size - 1, 0),
+                        evidence={"size": size, "previous_size": self._last_size},
                     )
                 )
                 continue
-            self._last_size = checkpoint.size
-            self._next = (checkpoint, note)
+            self._last_size = size
+            self._next = (size, note, check, keys)
             return
 
     @property
     def next_size(self) -> int:
         """Size of the next stored checkpoint to check (-1 when none is left)."""
-        return self._next[0].size if self._next is not None else -1
+        return self._next[0] if self._next is not None else -1
 
     def at_size(self, size: int, root: bytes, newest_at: int | None) -> None:
         """The recomputed tree has ``size`` leaves and ``root``: check checkpoints of it."""
-        while self._next is not None and self._next[0].size <= size:
-            checkpoint, note = self._next
-            if checkpoint.size == size:
-                self._check(note, size, root, newest_at)
+        while self._next is not None and self._next[0] <= size:
+            claimed, note, check, keys = self._next
+            if claimed == size:
+                self._check(note, check, keys, root, newest_at)
             self._advance()
 
-    def _check(self, note: bytes, size: int, root: bytes, newest_at: int | None) -> None:
-        seq = max(size - 1, 0)
+    def _check(
+        self, note: bytes, check: NoteCheck, keys: int, root: bytes, newest_at: int | None
+    ) -> None:
+        checkpoint = check.checkpoint
+        assert checkpoint is not None
+        size = checkpoint.size
         if size >= self._verify_from:
-            try:
-                opened = open_note(note, self._keys.log_verifiers())
-                checkpoint = Checkpoint.parse(opened.text)
-            except UnknownKeyError as exc:
+            failure = check.failure
+            unknown = failure is not None and failure[0] == "integrity.unknown_key"
+            if unknown and keys != self._keys.version:  # a key registered since it was sent
+                check = check_note(note, self._keys.log_verifiers(), self._origin)
+                failure = check.failure
+            if failure is not None:
+                code, message = failure
                 self._sink.add(
                     Finding(
-                        "integrity.unknown_key",
-                        f"checkpoint of size {size} is signed by no known log key: {exc}",
-                        seq=seq,
-                        kind=BreakKind.UNKNOWN_KEY,
+                        code,
+                        f"checkpoint of size {size} {message}",
+                        seq=max(size - 1, 0),
+                        kind=BreakKind.UNKNOWN_KEY
+                        if code == "integrity.unknown_key"
+                        else BreakKind.BAD_SIGNATURE,
                         evidence={"size": size},
                     )
                 )
                 return
-            except NoteSignatureError as exc:
-                self._sink.add(
-                    Finding(
-                        "integrity.checkpoint_signature",
-                        f"checkpoint of size {size}: {exc} (forged or altered)",
-                        seq=seq,
-                        kind=BreakKind.BAD_SIGNATURE,
-                        evidence={"size": size},
-                    )
-                )
-                return
-            except (NoteFormatError, CheckpointError) as exc:
-                self._sink.add(
-                    Finding(
-                        "integrity.checkpoint_malformed",
-                        f"checkpoint of size {size} is malformed: {exc}",
-                        seq=seq,
-                        kind=BreakKind.BAD_SIGNATURE,
-                        evidence={"size": size},
-                    )
-                )
-                return
-            if checkpoint.origin != self._origin:
-                self._sink.add(
-                    Finding(
-                        "integrity.checkpoint_malformed",
-                        f"checkpoint of size {size} names origin {checkpoint.origin!r}; "
-                        f"expected {self._origin!r}",
-                        seq=seq,
-                        kind=BreakKind.BAD_SIGNATURE,
-                        evidence={"size": size, "origin": checkpoint.origin},
-                    )
-                )
-                return
-            lifecycle = self._keys.checkpoint_lifecycle(opened.signatures, size, newest_at)
+            lifecycle = self._keys.checkpoint_lifecycle(check.signers, size, newest_at)
             if lifecycle is not None:
                 self._sink.add(lifecycle)
             self.verified += 1
-        else:
-            checkpoint = peek_checkpoint(note)
         self._compare_root(checkpoint, note, root)
 
     def _compare_root(self, checkpoint: Checkpoint, note: bytes, root: bytes) -> None:
@@ -542,7 +613,7 @@ class CheckpointChecker:
         self._close_mismatch_run()
         beyond: list[int] = []
         while self._next is not None:
-            beyond.append(self._next[0].size)
+            beyond.append(self._next[0])
             self._advance()
         if not beyond:
             return

@@ -17,12 +17,13 @@ retired it in the log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from audit.findings import BreakKind, Finding
 from ledger.errors import NoteFormatError
-from ledger.note import NoteSignature, NoteVerifier
+from ledger.note import NoteVerifier
 from receipts.errors import KeyringError, TrustListError
 from receipts.keys import KeyPurpose, KeyRecord, Keyring
 from receipts.trustlist import TrustList
@@ -60,6 +61,7 @@ class KeyState:
         "_log_cache",
         "_receipts_cache",
         "_retired_seq",
+        "version",
     )
 
     def __init__(self, anchor: TrustList | None) -> None:
@@ -70,6 +72,8 @@ class KeyState:
         self._receipts_cache: ReceiptKeys | None = None
         #: (name, key ID) -> (verifier, record) of every log key, until the keys change.
         self._log_cache: dict[tuple[str, bytes], tuple[NoteVerifier, KeyRecord]] | None = None
+        #: Counts the key entries applied: work checked with older keys may need a recheck.
+        self.version = 0
 
     @property
     def has_anchor(self) -> bool:
@@ -101,6 +105,7 @@ class KeyState:
         self._keyring = keyring
         self._receipts_cache = None
         self._log_cache = None
+        self.version += 1
         return None
 
     # -- checkpoints --------------------------------------------------------------------
@@ -120,19 +125,23 @@ class KeyState:
         """Every log key that may verify a checkpoint: the anchor's and the log's."""
         return [verifier for verifier, _ in self._log_keys().values()]
 
-    def _log_record(self, signature: NoteSignature) -> KeyRecord | None:
-        """The record of the log key that made ``signature``: the log's, else the anchor's."""
-        found = self._log_keys().get((signature.name, signature.key_id))
+    def verifier_keys(self) -> list[tuple[str, bytes]]:
+        """The same keys as ``(name, public key)`` pairs, to send to a worker."""
+        return [(v.name, v.public_key) for v, _ in self._log_keys().values()]
+
+    def _log_record(self, signer: tuple[str, bytes]) -> KeyRecord | None:
+        """The record of the log key ``(name, key ID)``: the log's, else the anchor's."""
+        found = self._log_keys().get(signer)
         return found[1] if found is not None else None
 
     def checkpoint_lifecycle(
-        self, signatures: tuple[NoteSignature, ...], size: int, newest_at: int | None
+        self, signers: Sequence[tuple[str, bytes]], size: int, newest_at: int | None
     ) -> Finding | None:
-        """A finding unless one verified signature is by a key valid for a checkpoint of
-        ``size`` whose newest entry is dated ``newest_at``."""
+        """A finding unless one of the keys ``(name, key ID)`` that signed a checkpoint of
+        ``size``, whose newest entry is dated ``newest_at``, was valid for it."""
         problems: list[str] = []
-        for signature in signatures:
-            record = self._log_record(signature)
+        for signer in signers:
+            record = self._log_record(signer)
             if record is None:  # pragma: no cover - only known keys verify
                 continue
             problem = self._lifecycle_problem(record, size, newest_at)

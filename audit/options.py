@@ -42,7 +42,7 @@ class AuditOptions:
     its money must be deposited (default 1). ``verify_signatures``: check every receipt's
     Ed25519 signature and its commitment to its entry (``--no-signatures`` turns it off).
     ``workers``: processes used for the per-entry and per-receipt checks (``None``: one per
-    CPU core; ``0``: everything in this process).
+    CPU core for a large log, none for a small one; ``0``: everything in this process).
     """
 
     deposit_deadline_days: int = 1

@@ -11,8 +11,10 @@ deterministic function of its input however many workers run.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -32,19 +34,30 @@ _PRELOAD = ("audit.parallel", "audit.receipt_check")
 
 @dataclass(frozen=True, slots=True)
 class EntryChunk:
-    """Leaf hashes of a run of entries (32 bytes each, concatenated); by index in the run,
-    why an entry is not canonical; and, when asked for (in-process runs, where nothing has
-    to be pickled), the decoded entries (``None`` where not canonical)."""
+    """The checked entries of one run: leaf hashes (32 bytes each, concatenated); by index
+    in the run, why an entry is not canonical; and the decoded entries (``None`` where not
+    canonical) — as objects when the chunk was checked in this process, else each as
+    :mod:`marshal` bytes, which the main process loads three times faster than it parses
+    the JSON again (marshal is safe here: the bytes come from our own worker)."""
 
     leaves: bytes
     problems: dict[int, str]
     values: list[EntryValue | None] | None = None
+    marshalled: list[bytes] | None = None
+
+    def value(self, index: int) -> EntryValue | None:
+        if self.values is not None:
+            return self.values[index]
+        assert self.marshalled is not None
+        # Bytes our own worker wrote from values it decoded (never input data).
+        loaded: EntryValue | None = marshal.loads(self.marshalled[index])  # noqa: S302
+        return loaded
 
 
 def check_entry_chunk(job: tuple[Sequence[bytes], bool]) -> EntryChunk:
     """Canonical-form check and RFC 9162 §2.1.1 leaf hash of each entry of ``job[0]``;
-    ``job[1]``: keep the decoded entries."""
-    datas, keep = job
+    ``job[1]``: the chunk stays in this process (keep the values as objects)."""
+    datas, in_process = job
     leaves = bytearray()
     problems: dict[int, str] = {}
     values: list[EntryValue | None] = []
@@ -55,7 +68,9 @@ def check_entry_chunk(job: tuple[Sequence[bytes], bool]) -> EntryChunk:
         except EncodingError as exc:
             problems[i] = str(exc)
             values.append(None)
-    return EntryChunk(bytes(leaves), problems, values if keep else None)
+    if in_process:
+        return EntryChunk(bytes(leaves), problems, values=values)
+    return EntryChunk(bytes(leaves), problems, marshalled=[marshal.dumps(v) for v in values])
 
 
 class _Done(Future[Any]):
@@ -66,35 +81,72 @@ class _Done(Future[Any]):
         self.set_result(value)
 
 
+def _started(_: object) -> bool:
+    """A job that only proves a worker is up."""
+    return True
+
+
 class Workers:
-    """Where the parallel checks run. Use as a context manager."""
+    """Where the parallel checks run. Use as a context manager.
+
+    Worker processes take a moment to start (a fork server imports the checks once). They
+    are started on a background thread, and until the first of them answers, jobs run in
+    the calling process (:attr:`inline` says which way the next job goes): a short audit
+    never waits for a pool and a long one loses no time to its start-up. If the pool
+    cannot start at all, everything runs in the calling process.
+    """
 
     def __init__(self, workers: int | None) -> None:
         count = (os.cpu_count() or 1) if workers is None else workers
         self.count = count
-        #: Whether work runs in this process (results need not be pickled).
-        self.inline = count == 0
         self._pool: Executor | None = None
+        self._ready = threading.Event()
+        self._starter: threading.Thread | None = None
         if count > 0:
-            context: BaseContext
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                forkserver = multiprocessing.get_context("forkserver")
-                # Workers fork from a server that imported the checks once.
-                forkserver.set_forkserver_preload(list(_PRELOAD))
-                context = forkserver
-            else:
-                context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+            self._starter = threading.Thread(target=self._start, name="audit-workers")
+            self._starter.start()
+
+    def _start(self) -> None:
+        context: BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            forkserver = multiprocessing.get_context("forkserver")
+            forkserver.set_forkserver_preload(list(_PRELOAD))
+            context = forkserver
+        else:
+            context = multiprocessing.get_context("spawn")
+        try:
+            pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+            self._pool = pool
+            if pool.submit(_started, None).result():
+                self._ready.set()
+        except Exception:  # a pool that cannot start means: run inline  # noqa: S110
+            pass
+
+    @property
+    def inline(self) -> bool:
+        """Whether the next job runs in this process (its result need not be pickled)."""
+        return not self._ready.is_set()
+
+    def ready(self, timeout: float | None = None) -> bool:
+        """Wait until the worker processes answer; whether they do (``False`` if none)."""
+        if self._starter is None:
+            return False
+        return self._ready.wait(timeout)
 
     def submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:
-        if self._pool is None:
+        pool = self._pool
+        if pool is None or not self._ready.is_set():
             return _Done(fn(arg))
-        return self._pool.submit(fn, arg)
+        return pool.submit(fn, arg)
 
     def close(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._ready.clear()
 
     def __enter__(self) -> Workers:
         return self

@@ -13,7 +13,6 @@ O(counters × days) aggregates and ~21 bytes of receipt index per entry.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -42,10 +41,12 @@ __all__ = ["Progress", "run_audit"]
 Progress = Callable[[int, int], None]
 
 CHUNK: Final = 2048
+#: Below these many entries an audit runs in one process (worker start-up would not pay).
+_SMALL_SIGNED: Final = 5_000
+_SMALL_UNSIGNED: Final = 50_000
 RECEIPT_JOB: Final = 256
 _KEY_KINDS: Final = frozenset({"key.added", "key.retired"})
 _RECEIPT_KINDS: Final = frozenset({"receipt.issued", "receipt.voided"})
-_loads = json.JSONDecoder().decode
 
 
 def run_audit(
@@ -80,7 +81,7 @@ def run_audit(
     since = None
     if since_note is not None:
         since = open_saved_checkpoint(since_note, anchor, origin=source.origin)
-    with Workers(opts.workers) as workers:
+    with Workers(_worker_count(opts, source.pinned_size)) as workers:
         audit = _Audit(
             source=source,
             options=opts,
@@ -91,6 +92,15 @@ def run_audit(
             progress=progress,
         )
         return audit.run()
+
+
+def _worker_count(options: AuditOptions, size: int) -> int | None:
+    """``options.workers``, or for ``None``: every core, unless the log is so small that
+    starting processes would take longer than checking it here."""
+    if options.workers is not None:
+        return options.workers
+    small = _SMALL_SIGNED if options.verify_signatures else _SMALL_UNSIGNED
+    return 0 if size < small else None
 
 
 class _Audit:
@@ -123,6 +133,7 @@ class _Audit:
             sink=self.sink,
             proofs=source.consistency_proof,
             verify_signatures_from=self.report_from,
+            submit=workers.submit,
         )
         self.compliance = ComplianceChecker(
             self.sink,
@@ -184,7 +195,7 @@ class _Audit:
 
     def _consume(self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]) -> None:
         checked = future.result()
-        leaves, problems, values = checked.leaves, checked.problems, checked.values
+        leaves, problems, value_of = checked.leaves, checked.problems, checked.value
         tree, checkpoints = self.tree, self.checkpoints
         observe, append, entry = self.chain.observe, tree.append, self._entry
         since_size = self.since.size if self.since is not None else -1
@@ -195,7 +206,7 @@ class _Audit:
             problem = problems.get(i) if problems else None
             value: dict[str, Any] | None = None
             if problem is None:
-                value = values[i] if values is not None else _loads(data.decode("utf-8"))
+                value = value_of(i)
                 assert value is not None
                 seq, prev = value["seq"], value["prev"]
             else:
