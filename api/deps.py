@@ -2,20 +2,31 @@
 
 Route handlers declare who may call them with one of the ``*Staff`` aliases (or
 :data:`Public` for rate-limited public routes); nothing else in a handler checks roles.
+
+A staff write (any method but GET, HEAD, OPTIONS) authenticated by the session cookie
+rather than an ``Authorization`` header must also carry ``X-CSRF-Token``: the pages'
+double-submit token (the ``bukti_csrf`` cookie's value) or the session's own CSRF token
+(given at login), and must not come from another origin — else 403 ``csrf`` (OWASP CSRF
+Prevention Cheat Sheet, "double submit cookie" and "verifying origin"). A browser on
+another site sends the cookie but can neither read nor set those tokens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Final
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from api.errors import RateLimitedError
+from api.errors import CsrfRejectedError, RateLimitedError
 from api.services.container import Services
+from api.services.credentials import csrf_matches, session_csrf_token
 from api.services.roles import Principal, Role, require_role
 
 __all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
     "SESSION_COOKIE",
     "AdminStaff",
     "AnyStaff",
@@ -26,11 +37,17 @@ __all__ = [
     "ServicesDep",
     "SupervisorStaff",
     "TreasurerStaff",
+    "check_api_csrf",
     "client_address",
     "credential_of",
 ]
 
-SESSION_COOKIE = "bukti_session"
+SESSION_COOKIE: Final = "bukti_session"
+#: The pages' double-submit CSRF cookie (HttpOnly, SameSite=Strict; api.web.csrf).
+CSRF_COOKIE: Final = "bukti_csrf"
+#: The header carrying the CSRF token on cookie-authenticated API writes.
+CSRF_HEADER: Final = "X-CSRF-Token"
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_services(request: Request) -> Services:
@@ -50,6 +67,31 @@ def credential_of(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def check_api_csrf(request: Request) -> None:
+    """Refuse a cookie-authenticated staff write without its CSRF token (see above)."""
+    if request.method in _SAFE_METHODS or request.headers.get("authorization"):
+        return  # a read, or a bearer credential a browser never sends on its own
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
+        return
+    submitted = request.headers.get(CSRF_HEADER)
+    if not csrf_matches(submitted, request.cookies.get(CSRF_COOKIE), session_csrf_token(session)):
+        raise CsrfRejectedError(
+            f"expected a {CSRF_HEADER} header matching the session's CSRF token for a write "
+            f"authenticated by the session cookie, found {'a wrong one' if submitted else 'none'}",
+            "Permintaan ditolak: token CSRF tidak ada atau tidak cocok. Muat ulang halaman.",
+        )
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        parts = urlsplit(origin)
+        if (parts.scheme, parts.netloc) != (request.url.scheme, request.url.netloc):
+            raise CsrfRejectedError(
+                f"expected a request from {request.url.scheme}://{request.url.netloc}, "
+                f"found one from {origin!r}",
+                "Permintaan dari situs lain ditolak.",
+            )
+
+
 def client_address(request: Request, trust_forwarded_for: bool) -> str:
     """The client's address; the first ``X-Forwarded-For`` hop only behind a trusted proxy."""
     if trust_forwarded_for:
@@ -65,6 +107,7 @@ def _staff(*roles: Role) -> Callable[[Request, Services], Principal]:
     def dependency(request: Request, services: ServicesDep) -> Principal:
         principal = services.auth.authenticate(credential_of(request))
         request.state.principal = principal
+        check_api_csrf(request)
         require_role(principal, allowed)
         return principal
 

@@ -9,7 +9,8 @@
      │    └── AccountLockedError      429: locked after too many failures
      ├── PermissionDeniedError        403: authenticated, but not allowed
      │    ├── WrongRoleError          the user's role may not do this
-     │    └── WrongOfficeError        the user belongs to another office
+     │    ├── WrongOfficeError        the user belongs to another office
+     │    └── CsrfRejectedError       a cookie-authenticated write without its CSRF token
      ├── NotFoundError                404: no such receipt, office, counter, user, …
      ├── InvalidRequestError          422: the request is well formed JSON but wrong
      │    └── IdempotencyKeyRequiredError  400: ``Idempotency-Key`` header missing
@@ -17,6 +18,8 @@
      │    ├── IdempotencyKeyReusedError  the key was used with a different request
      │    ├── AlreadyVoidedError      the receipt was voided before
      │    ├── DayAlreadyClosedError   the counter's day was closed before
+     │    ├── DayClosedError          issuing at a counter whose day is already closed
+     │    ├── ComplaintClosedError    updating a complaint already resolved or rejected
      │    └── DuplicateError          a unique name or number is taken
      ├── ChargeRefusedError           422: the schedule check refused the charge (logged)
      ├── ClosingMismatchError         422: the client's closing figures differ from the ledger
@@ -41,8 +44,11 @@ __all__ = [
     "AuthenticationError",
     "ChargeRefusedError",
     "ClosingMismatchError",
+    "ComplaintClosedError",
     "ConflictError",
+    "CsrfRejectedError",
     "DayAlreadyClosedError",
+    "DayClosedError",
     "DuplicateError",
     "IdempotencyKeyRequiredError",
     "IdempotencyKeyReusedError",
@@ -109,6 +115,11 @@ class WrongOfficeError(PermissionDeniedError):
     """The action concerns an office other than the user's own."""
 
 
+class CsrfRejectedError(PermissionDeniedError):
+    """A state-changing request authenticated by the session cookie came without the
+    matching CSRF token (OWASP CSRF Prevention Cheat Sheet); bearer tokens need none."""
+
+
 class NotFoundError(ServiceError):
     """The named receipt, office, counter, user, schedule version or complaint does not exist."""
 
@@ -149,6 +160,14 @@ class AlreadyVoidedError(ConflictError):
 
 class DayAlreadyClosedError(ConflictError):
     """The counter's business day was already closed."""
+
+
+class DayClosedError(ConflictError):
+    """A receipt was asked for at a counter whose business day (WIB date) is closed."""
+
+
+class ComplaintClosedError(ConflictError):
+    """The complaint is resolved or rejected; its status no longer changes."""
 
 
 class DuplicateError(ConflictError):

@@ -52,6 +52,11 @@ PROBLEM_TYPES: Final[Mapping[str, _Kind]] = {
     "account-locked": _Kind(429, "Account locked", "Akun dikunci sementara."),
     "forbidden": _Kind(403, "Not allowed for this role", "Peran Anda tidak berwenang."),
     "wrong-office": _Kind(403, "Not allowed for this office", "Bukan kantor Anda."),
+    "csrf": _Kind(
+        403,
+        "CSRF token missing or wrong",
+        "Permintaan ditolak: token CSRF tidak ada atau tidak cocok. Muat ulang halaman.",
+    ),
     "not-found": _Kind(404, "Not found", "Data yang diminta tidak ditemukan."),
     "method-not-allowed": _Kind(405, "Method not allowed", "Metode HTTP tidak didukung."),
     "validation": _Kind(422, "Invalid request", "Permintaan tidak valid."),
@@ -66,6 +71,14 @@ PROBLEM_TYPES: Final[Mapping[str, _Kind]] = {
     ),
     "already-voided": _Kind(409, "Receipt already voided", "Kuitansi sudah dibatalkan."),
     "day-already-closed": _Kind(409, "Day already closed", "Hari ini sudah ditutup."),
+    "day-closed": _Kind(
+        409,
+        "Counter closed for the day",
+        "Buku loket untuk hari ini sudah ditutup; kuitansi tidak dapat diterbitkan lagi.",
+    ),
+    "complaint-closed": _Kind(
+        409, "Complaint already closed", "Pengaduan sudah selesai atau ditolak."
+    ),
     "duplicate": _Kind(409, "Already exists", "Data sudah ada."),
     "conflict": _Kind(409, "Conflicts with the ledger", "Bertentangan dengan catatan."),
     "overcharge": _Kind(
@@ -241,6 +254,7 @@ _MAPPING: Final[Mapping[type[BaseException], Callable[[Exception], Problem]]] = 
     svc.AccountLockedError: _service("account-locked"),
     svc.PermissionDeniedError: _service("forbidden"),
     svc.WrongOfficeError: _service("wrong-office"),
+    svc.CsrfRejectedError: _service("csrf"),
     svc.NotFoundError: _service("not-found"),
     svc.InvalidRequestError: _service("invalid-request"),
     svc.IdempotencyKeyRequiredError: _service("idempotency-key-required"),
@@ -248,6 +262,8 @@ _MAPPING: Final[Mapping[type[BaseException], Callable[[Exception], Problem]]] = 
     svc.IdempotencyKeyReusedError: _service("idempotency-key-reused"),
     svc.AlreadyVoidedError: _service("already-voided"),
     svc.DayAlreadyClosedError: _service("day-already-closed"),
+    svc.DayClosedError: _service("day-closed"),
+    svc.ComplaintClosedError: _service("complaint-closed"),
     svc.DuplicateError: _service("duplicate"),
     svc.ChargeRefusedError: _charge_refused,
     svc.ClosingMismatchError: _service("closing-mismatch"),

@@ -18,6 +18,7 @@ __all__ = [
     "ClosingResponse",
     "ComplaintRequest",
     "ComplaintResponse",
+    "ComplaintStatusRequest",
     "ConsistencyResponse",
     "CounterCreate",
     "CounterModel",
@@ -106,6 +107,10 @@ class LoginResponse(BaseModel):
     token: str = Field(description="Bearer token of the session (also set as a cookie).")
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
     expires_at: int = Field(description="Idle expiry, UTC ms; each use extends it.")
+    csrf_token: str = Field(
+        description="Send as the X-CSRF-Token header on writes authenticated by the session "
+        "cookie (not needed with the bearer token)."
+    )
     user: UserModel
 
 
@@ -177,10 +182,21 @@ class ReceiptResponse(BaseModel):
 
 class VoidRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"reason": "Salah input jumlah bulan"}}
+        extra="forbid",
+        json_schema_extra={
+            "example": {"reason": "Salah input jumlah bulan", "requested_by": "loket.dukcapil"}
+        },
     )
 
     reason: str = Field(min_length=3, max_length=500)
+    requested_by: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The counter staff member who asked for the void (user id or user name, "
+        "an active counter account of the receipt's office). Omitted: the supervisor voids "
+        "on their own initiative.",
+    )
 
 
 class VoidResponse(BaseModel):
@@ -191,6 +207,7 @@ class VoidResponse(BaseModel):
     reason: str
     at: int
     approved_by: str
+    requested_by: str = Field(description="User id of the requester (the approver if none).")
     void_qr_url: str
 
 
@@ -374,6 +391,24 @@ class ComplaintRequest(BaseModel):
     paid: int = Field(ge=0, description="Rupiah the resident says they paid.")
     text: str = Field(min_length=1, max_length=4000)
     contact: str | None = Field(default=None, max_length=200)
+
+
+class ComplaintStatusRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"status": "investigating", "note": "Diteruskan ke kepala kantor."}
+        },
+    )
+
+    status: Literal["investigating", "resolved", "rejected"] = Field(
+        description="`resolved` and `rejected` are final."
+    )
+    note: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Kept outside the log (erasable); the entry holds its salted commitment.",
+    )
 
 
 class ComplaintResponse(BaseModel):

@@ -131,6 +131,8 @@ class ComplianceChecker:
         self.history = ScheduleHistory()
         self._verdicts: dict[tuple[Any, ...], tuple[VerdictCode, int | None, str | None]] = {}
         self._rechecks: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+        #: (office, counter, petugas) -> _identify(...), until the registry changes.
+        self._who: dict[tuple[str, str, str], tuple[int, int, str | None]] = {}
         #: (from, until, version): the interval the last version looked up governs.
         self._span: tuple[int, int, ScheduleVersion] | None = None
         self._complaints: dict[str, tuple[int, str]] = {}  # tracking no -> (seq, status)
@@ -176,6 +178,7 @@ class ComplianceChecker:
 
     def _office(self, seq: int, at: int, body: dict[str, Any]) -> None:
         self.registry.offices.setdefault(_text(body, "office"), seq)
+        self._who.clear()
 
     def _counter(self, seq: int, at: int, body: dict[str, Any]) -> None:
         office, counter = _text(body, "office"), _text(body, "counter")
@@ -183,17 +186,29 @@ class ComplianceChecker:
             self._unknown(seq, f"counter {counter} is added to office {office}, not in the log")
         self.registry.counters.setdefault((office, counter), seq)
         self.registry.loket(office, counter)
+        self._who.clear()
 
     def _user(self, seq: int, at: int, body: dict[str, Any]) -> None:
         office = body.get("office")
         self.registry.users[_text(body, "user")] = User(
             _text(body, "role"), office if isinstance(office, str) else None, seq
         )
+        self._who.clear()
 
     def _user_revoked(self, seq: int, at: int, body: dict[str, Any]) -> None:
         user = self.registry.users.get(_text(body, "user"))
         if user is not None and user.revoked_seq is None:
             user.revoked_seq = seq
+
+    def _identify(self, office: str, counter: str, by: str) -> tuple[int, int, str | None]:
+        """(loket index, user index, what the log does not register) of a receipt's issuer."""
+        registry = self.registry
+        unknown = None
+        if (office, counter) not in registry.counters:
+            unknown = "no such counter"
+        elif by not in registry.users:
+            unknown = "no such user"
+        return registry.loket(office, counter), registry.user(by), unknown
 
     def _unknown(self, seq: int, message: str, where: Where | None = None) -> None:
         self._sink.add(Finding("compliance.unknown_reference", message, seq=seq, **(where or {})))
@@ -311,18 +326,18 @@ class ComplianceChecker:
             and (waiver is None or type(waiver) is str)
         ):
             raise _MalformedBodyError(_receipt_problem(body))
-        registry = self.registry
-        loket = registry.loket(office, counter)
-        issuer = registry.user(by)
+        who = self._who.get((office, counter, by))
+        if who is None:
+            who = self._who[(office, counter, by)] = self._identify(office, counter, by)
+        loket, issuer, unknown = who
         self.receipts.add(seq, loket, charged, issuer, number)
         self.days.receipt(seq, loket, at, charged)
         self.patterns.receipt(seq, loket, issuer, at, charged)
-        known_counter = (office, counter) in registry.counters
-        if not known_counter or by not in registry.users:
+        if unknown is not None:
             self._unknown(
                 seq,
                 f"receipt {number} names counter {office}/{counter} and petugas {by}; "
-                f"the log registers {'no such user' if known_counter else 'no such counter'}",
+                f"the log registers {unknown}",
                 {"office": office, "counter": counter},
             )
         code, fee, version_id = self._judge(at, service, inputs, charged, waiver)

@@ -19,7 +19,10 @@ audit reads.
 from __future__ import annotations
 
 import json
+import json.encoder
+import json.scanner
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from ledger.encoding import ENTRY_KINDS, MAX_ENTRY_BYTES, decode_entry
@@ -50,8 +53,39 @@ def _no_float(text: str) -> Any:
     raise _DeclinedError(text)
 
 
-_loads = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).decode
+def _no_default(value: object) -> Any:
+    raise TypeError(f"not JSON: {type(value).__name__}")  # pragma: no cover - parsed values
+
+
+_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float)
+#: The C scanner and encoder behind ``json.loads``/``json.dumps``, built once: the per-call
+#: set-up of the public functions costs as much as a short entry (falls back to them where
+#: the C accelerator is absent).
+_c_make_scanner: Callable[..., Any] | None = getattr(json.scanner, "c_make_scanner", None)
+_c_make_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+_scan = _c_make_scanner(_DECODER) if _c_make_scanner is not None else None
+_encode = (
+    # (markers, default, encoder, indent, key sep, item sep, sort_keys, skipkeys, allow_nan)
+    _c_make_encoder(
+        None, _no_default, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+    if _c_make_encoder is not None
+    else None
+)
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _parse(text: str) -> Any:
+    if _scan is None:
+        return _DECODER.decode(text)
+    value, end = _scan(text, 0)
+    if end != len(text):
+        raise ValueError("trailing characters")
+    return value
+
+
+def _serialize(value: Any) -> str:
+    return "".join(_encode(value, 0)) if _encode is not None else _dumps(value)
 
 
 def _fast(data: bytes) -> EntryValue | None:
@@ -64,12 +98,18 @@ def _fast(data: bytes) -> EntryValue | None:
     ):
         return None
     try:
-        value = _loads(data.decode("utf-8"))
-    except (_DeclinedError, ValueError, RecursionError):
+        value = _parse(data.decode("utf-8"))
+    except (_DeclinedError, ValueError, RecursionError, StopIteration):
         return None
     if type(value) is not dict or value.keys() != _FIELDS:
         return None
-    seq, kind, at, prev, body = (value[k] for k in ("seq", "kind", "at", "prev", "body"))
+    seq, kind, at, prev, body = (
+        value["seq"],
+        value["kind"],
+        value["at"],
+        value["prev"],
+        value["body"],
+    )
     if (
         type(seq) is not int
         or seq < 0
@@ -83,7 +123,7 @@ def _fast(data: bytes) -> EntryValue | None:
     ):
         return None
     try:
-        if _dumps(value).encode("utf-8") != data:
+        if _serialize(value).encode("utf-8") != data:
             return None
     except UnicodeEncodeError:  # a lone surrogate escaped in the input
         return None

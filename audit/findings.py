@@ -370,11 +370,6 @@ class FindingSink:
         for finding in findings:
             self.add(finding)
 
-    def has(self, code: str, seq: int | None = None) -> bool:
-        """Whether a finding of ``code`` (about ``seq``, if given) was kept."""
-        kept = self._by_code.get(code, ())
-        return any(f.seq == seq for f in kept) if seq is not None else bool(kept)
-
     def sorted(self) -> tuple[Finding, ...]:
         """Every kept finding, gravest first, then by position in the log."""
         everything = [f for kept in self._by_code.values() for f in kept]

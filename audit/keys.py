@@ -24,11 +24,11 @@ from typing import Any, Final
 from audit.findings import BreakKind, Finding
 from ledger.errors import NoteFormatError
 from ledger.note import NoteVerifier
-from receipts.errors import KeyringError, TrustListError
+from receipts.errors import KeyringError
 from receipts.keys import KeyPurpose, KeyRecord, Keyring
 from receipts.trustlist import TrustList
 
-__all__ = ["SKEW_MS", "KeyState", "ReceiptKeys", "anchor_from_bytes", "load_trust_list"]
+__all__ = ["SKEW_MS", "KeyState", "ReceiptKeys", "load_trust_list"]
 
 #: Clock skew tolerated between an entry's time and its checkpoint key's start (5 minutes).
 SKEW_MS: Final = 5 * 60 * 1000
@@ -74,10 +74,6 @@ class KeyState:
         self._log_cache: dict[tuple[str, bytes], tuple[NoteVerifier, KeyRecord]] | None = None
         #: Counts the key entries applied: work checked with older keys may need a recheck.
         self.version = 0
-
-    @property
-    def has_anchor(self) -> bool:
-        return bool(self._anchor)
 
     # -- replay -------------------------------------------------------------------------
 
@@ -209,9 +205,9 @@ class KeyState:
                         Finding(
                             "integrity.trust_list",
                             f"the trust list names receipts key {record.name} "
-                            f"(kid {_kid(record)}), which no key.added entry registers",
+                            f"(kid {record.kid.hex()}), which no key.added entry registers",
                             kind=BreakKind.UNKNOWN_KEY,
-                            evidence={"key": record.name, "kid": _kid(record)},
+                            evidence={"key": record.name, "kid": record.kid.hex()},
                         )
                     )
                 continue
@@ -232,17 +228,3 @@ class KeyState:
                     )
                 )
         return findings
-
-
-def _kid(record: KeyRecord) -> str:
-    return record.kid.hex() if record.kid is not None else "-"
-
-
-def anchor_from_bytes(data: bytes | None) -> tuple[TrustList | None, str | None]:
-    """The trust list in ``data`` (or ``None``) and, if it does not parse, why."""
-    if data is None:
-        return None, None
-    try:
-        return load_trust_list(data), None
-    except TrustListError as exc:
-        return None, str(exc)

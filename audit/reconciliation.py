@@ -122,6 +122,7 @@ class DayBook:
         self._sink = sink
         self._deadline_days = deadline_days
         self._tallies: dict[tuple[int, int], Tally] = {}
+        self._today: dict[int, tuple[int, Tally]] = {}  # loket -> its latest (day, tally)
         self._late_deposits: dict[int, tuple[str, ...]] = {}
         self.deposits: list[DepositRow] = []
 
@@ -135,7 +136,13 @@ class DayBook:
     # -- contributions -------------------------------------------------------------------
 
     def receipt(self, seq: int, loket: int, at: int, charged: int) -> None:
-        tally = self.tally(loket, day_number(at))
+        day = day_number(at)
+        today = self._today.get(loket)
+        if today is not None and today[0] == day:
+            tally = today[1]
+        else:
+            tally = self.tally(loket, day)
+            self._today[loket] = (day, tally)
         tally.receipts += 1
         tally.gross += charged
         tally.last_seq = seq
@@ -315,7 +322,7 @@ class DayBook:
                         "compliance.undeposited_day",
                         f"{office} collected {amount} rupiah on {day_text(day)} at counter(s) "
                         f"{', '.join(undeposited)} and no deposit covers it; it was due by "
-                        f"the end of {day_text(_due_day(due))}",
+                        f"the end of {day_text(day_number(due))}",
                         seq=last_seq if last_seq >= 0 else None,
                         office=office,
                         date=day_text(day),
@@ -349,7 +356,3 @@ class DayBook:
         for (loket, day), tally in self._tallies.items():
             if tally.receipts and not tally.closings and (today is None or day < today):
                 yield loket, day, tally
-
-
-def _due_day(due_ms: int) -> int:
-    return day_number(due_ms)

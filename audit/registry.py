@@ -5,8 +5,9 @@
   and ``user.revoked``: O(offices + counters + users).
 - :class:`ReceiptIndex` — for each receipt, what a later void, closing or complaint
   must be checked against: its counter, amount, issuer, a CRC-32 of its number and
-  whether it was voided. Kept in typed arrays indexed by ``seq`` (about 21 bytes per
-  entry, no Python object per receipt), so a log of a million entries needs ~21 MB.
+  whether it was voided. Kept in typed arrays indexed by ``seq`` (21 bytes per entry, up
+  to a quarter more while growing; no Python object per receipt), so a log of a million
+  entries needs about 26 MB.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["NO_LOKET", "ReceiptIndex", "ReceiptRef", "Registry", "User"]
+__all__ = ["ReceiptIndex", "ReceiptRef", "Registry", "User", "number_crc"]
 
-#: Loket index meaning "not a receipt" in :class:`ReceiptIndex`.
-NO_LOKET: Final = 0
 #: A seq further than this past the end of the index is not indexed (a forged seq field).
 _MAX_JUMP: Final = 1 << 20
 

@@ -1,14 +1,14 @@
 """One streaming pass over a log: integrity, receipts, compliance, patterns.
 
 :func:`run_audit` reads an :class:`~audit.source.AuditSource` once, in stored order, in
-chunks. Per chunk, worker processes check that each entry is canonical and hash its leaf
-(:func:`audit.parallel.check_entry_chunk`); the main process then, entry by entry, follows
-the chain (:class:`~audit.integrity.ChainChecker`), extends the RFC 6962 tree and checks
-every stored checkpoint at its size (:class:`~audit.integrity.CheckpointChecker`),
-replays keys and business rules (:class:`~audit.compliance.ComplianceChecker`) and
-batches receipts for signature checks on the workers
-(:func:`audit.receipt_check.check_receipts`). Memory is bounded by the chunk window,
-O(counters × days) aggregates and ~21 bytes of receipt index per entry.
+chunks. Worker processes (:mod:`audit.parallel`) check that each entry is canonical and
+hash its leaf, verify checkpoint signatures ahead of need, and verify receipts
+(:func:`audit.receipt_check.check_receipts`); the main process, entry by entry, follows the
+chain (:class:`~audit.integrity.ChainChecker`), extends the RFC 6962 tree, judges every
+stored checkpoint at its size (:class:`~audit.integrity.CheckpointChecker`) and replays
+keys and business rules (:class:`~audit.compliance.ComplianceChecker`). Memory is bounded
+by the chunk window, O(counters × days) aggregates and ~26 bytes of receipt index per
+entry.
 """
 
 from __future__ import annotations
@@ -94,6 +94,12 @@ def run_audit(
         return audit.run()
 
 
+def _next_stop(pos: int, *sizes: int) -> int:
+    """The smallest of ``sizes`` beyond ``pos`` (-1: none)."""
+    ahead = [size for size in sizes if size > pos]
+    return min(ahead) if ahead else -1
+
+
 def _worker_count(options: AuditOptions, size: int) -> int | None:
     """``options.workers``, or for ``None``: every core, unless the log is so small that
     starting processes would take longer than checking it here."""
@@ -158,7 +164,7 @@ class _Audit:
             self._check_since_consistency(total)
         self.checkpoints.at_size(0, EMPTY_ROOT, None)
         window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
-        depth = 2 * max(self.workers.count, 1)
+        depth = max(1, self.workers.count)  # chunks checked ahead: one per worker
         for stored, datas in self._chunks():
             job = (datas, self.workers.inline)
             window.append((self.workers.submit(check_entry_chunk, job), stored, datas))
@@ -199,7 +205,7 @@ class _Audit:
         tree, checkpoints = self.tree, self.checkpoints
         observe, append, entry = self.chain.observe, tree.append, self._entry
         since_size = self.since.size if self.since is not None else -1
-        wanted = checkpoints.next_size
+        stop = _next_stop(self.pos, checkpoints.next_size, since_size)
         pos = self.pos
         for i, data in enumerate(datas):
             leaf = leaves[32 * i : 32 * i + 32]
@@ -214,13 +220,13 @@ class _Audit:
             observe(Observation(pos, seq, prev, leaf.hex(), problem))
             pos += 1
             append(leaf)
-            if pos in (wanted, since_size):
+            if pos == stop:  # a checkpoint, or the saved checkpoint, has this size
                 self.pos = pos
                 root = tree.root()
                 checkpoints.at_size(pos, root, value["at"] if value is not None else self.last_at)
-                wanted = checkpoints.next_size
                 if pos == since_size:
                     self._check_since_root(root)
+                stop = _next_stop(pos, checkpoints.next_size, since_size)
             if value is not None:
                 entry(value, data, stored[i])
         self.pos = pos

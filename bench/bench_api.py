@@ -15,15 +15,17 @@ Targets: issuance at least 50% of the baseline's requests per second, p99 under 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import multiprocessing
 import os
+import re
 import secrets
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +62,10 @@ def baseline_app() -> FastAPI:
     return app
 
 
+def _log(message: str) -> None:
+    print(f"   {message}", file=sys.stderr, flush=True)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,7 +87,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _serve(app: str, env: dict[str, str], factory: bool = True) -> Iterator[str]:
+def _serve(app: str, env: dict[str, str], factory: bool = True) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log", "--app-dir", str(REPO)]
@@ -91,7 +97,7 @@ def _serve(app: str, env: dict[str, str], factory: bool = True) -> Iterator[str]
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
@@ -101,59 +107,114 @@ def _serve(app: str, env: dict[str, str], factory: bool = True) -> Iterator[str]
             process.wait()
 
 
-def _client_loop(
-    base: str, token: str, prefix: str, count: int, *, out: list[float], errors: list[int]
+class _Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol for the bench.
+
+    The requests are pre-encoded bytes and the responses are read by ``Content-Length``, so
+    the generator spends a few microseconds per request where a full client spends a
+    millisecond: on a small machine the generator must not be what is measured.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def post(self, request: bytes) -> int:
+        """Send one request; return the status once the whole response body has arrived."""
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        match = _CONTENT_LENGTH.search(head)
+        if match is None:
+            raise RuntimeError(f"response without Content-Length: {head[:200]!r}")
+        await self.reader.readexactly(int(match.group(1)))
+        return status
+
+
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
+
+
+def _request_bytes(host: str, token: str, key: str) -> bytes:
+    body = json.dumps(ISSUE_BODY, separators=(",", ":")).encode()
+    lines = [
+        "POST /api/v1/receipts HTTP/1.1",
+        f"Host: {host}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        f"Idempotency-Key: {key}",
+    ]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _client(
+    host: str, port: int, token: str, prefix: str, count: int, out: list[float], errors: list[int]
 ) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    with httpx.Client(base_url=base, timeout=30) as http:
+    reader, writer = await asyncio.open_connection(host, port)
+    connection = _Connection(reader, writer)
+    try:
         for i in range(count):
+            request = _request_bytes(f"{host}:{port}", token, f"{prefix}-{i}")
             start = time.perf_counter()
-            response = http.post(
-                "/api/v1/receipts",
-                json=ISSUE_BODY,
-                headers={**headers, "Idempotency-Key": f"{prefix}-{i}"},
-            )
+            status = await connection.post(request)
             out.append(time.perf_counter() - start)
-            if response.status_code != 201:
-                errors.append(response.status_code)
+            if status != 201:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def _drive(host: str, port: int, token: str, per_client: int) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors: list[int] = []
+    run_id = secrets.token_hex(4)
+    await asyncio.gather(
+        *(
+            _client(host, port, token, f"{run_id}-{n}", per_client, latencies, errors)
+            for n in range(CLIENTS)
+        )
+    )
+    return latencies, len(errors) and errors[0]
 
 
 def _generate(base: str, token: str, per_client: int, result: Any) -> None:
-    """The load generator (its own process): CLIENTS threads, each ``per_client`` requests."""
-    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-    errors: list[int] = []
-    run_id = secrets.token_hex(4)
-    threads = [
-        threading.Thread(
-            target=_client_loop,
-            args=(base, token, f"{run_id}-{n}", per_client),
-            kwargs={"out": latencies[n], "errors": errors},
-        )
-        for n in range(CLIENTS)
-    ]
+    """The load generator (its own process): CLIENTS connections on one asyncio loop."""
+    url = httpx.URL(base)
+    cpu = time.process_time()
     start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    latencies, failed = asyncio.run(_drive(url.host, url.port or 80, token, per_client))
     elapsed = time.perf_counter() - start
-    result.put(([x for lane in latencies for x in lane], elapsed, errors))
+    result.put((latencies, elapsed, failed, time.process_time() - cpu))
 
 
-def _load(base: str, token: str, per_client: int) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load(base: str, token: str, per_client: int, server_pid: int) -> dict[str, float]:
     context = multiprocessing.get_context("spawn")
     result = context.Queue()
     process = context.Process(target=_generate, args=(base, token, per_client, result))
     process.start()
-    latencies, elapsed, errors = result.get(timeout=900)
+    server_cpu = _cpu_seconds(server_pid)
+    latencies, elapsed, failed, generator_cpu = result.get(timeout=900)
+    server_cpu = _cpu_seconds(server_pid) - server_cpu
     process.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} requests failed, e.g. status {errors[0]}")
+    if failed:
+        raise RuntimeError(f"requests failed, e.g. with status {failed}")
     ordered = sorted(latencies)
     return {
         "rps": len(ordered) / elapsed,
         "p50": statistics.median(ordered) * 1000,
         "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "server_cpu_ms": server_cpu / len(ordered) * 1000,
+        "generator_cpu_ms": generator_cpu / len(ordered) * 1000,
     }
 
 
@@ -186,7 +247,7 @@ def _measure_backend(label: str, database_url: str | None, per_client: int) -> l
             env["BUKTI_DATABASE_URL"] = database_url
         init = [sys.executable, "-m", "api.cli", "init"]
         subprocess.run(init, env=env, cwd=REPO, check=True, capture_output=True)  # noqa: S603
-        with _serve("api.app:app_from_env", env) as base:
+        with _serve("api.app:app_from_env", env) as (base, pid):
             token = httpx.post(
                 f"{base}/api/v1/auth/login",
                 json={"username": "loket.dlh", "password": "demo-loket-2024"},
@@ -198,11 +259,16 @@ def _measure_backend(label: str, database_url: str | None, per_client: int) -> l
             )
             first.raise_for_status()
             env[_PAD_ENV] = str(len(first.content))
-            _load(base, token, max(2, per_client // 10))  # warm-up
-            issue = _load(base, token, per_client)
-        with _serve("bench.bench_api:baseline_app", env) as base:
-            _load(base, "", max(2, per_client // 10))  # warm-up
-            bare = _load(base, "", per_client)
+            _load(base, token, max(2, per_client // 10), pid)  # warm-up
+            issue = _load(base, token, per_client, pid)
+        with _serve("bench.bench_api:baseline_app", env) as (base, pid):
+            _load(base, "", max(2, per_client // 10), pid)  # warm-up
+            bare = _load(base, "", per_client, pid)
+    _log(
+        f"{label}: issue {issue['rps']:,.0f} req/s, server CPU {issue['server_cpu_ms']:.2f} ms/req, "
+        f"generator CPU {issue['generator_cpu_ms']:.3f} ms/req; bare {bare['rps']:,.0f} req/s, "
+        f"server CPU {bare['server_cpu_ms']:.2f} ms/req"
+    )
     ratio_target = ">= 0.5 x baseline req/s"
     return [
         {
@@ -228,6 +294,14 @@ def _measure_backend(label: str, database_url: str | None, per_client: int) -> l
             "baseline_name": "bare_fastapi_same_body_p99",
             "baseline_value": round(bare["p99"], 2),
             "target": "< 100 ms",
+        },
+        {
+            "name": f"api_issue_server_cpu_{label}",
+            "value": round(issue["server_cpu_ms"], 3),
+            "unit": "ms CPU/req",
+            "baseline_name": "bare_fastapi_same_body_server_cpu",
+            "baseline_value": round(bare["server_cpu_ms"], 3),
+            "target": "-",
         },
     ]
 
@@ -258,7 +332,5 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    import json
-
     for row in run(quick="--quick" in sys.argv):
         print(json.dumps(row))

@@ -8,7 +8,7 @@ import sys
 from api.errors import ServiceError
 from api.services.bootstrap import SYSTEM_ACTOR
 from api.services.container import open_services
-from api.services.key_admin import list_keys, retire_key, rotate_receipts_key
+from api.services.key_admin import list_keys, retire_key, rotate_log_key, rotate_receipts_key
 from api.settings import Settings
 from ledger.errors import LedgerError
 from receipts.errors import ReceiptsError
@@ -18,8 +18,10 @@ __all__ = ["register"]
 EPILOG = """examples:
   bukti keys list
   bukti keys rotate                          new receipts key; the old one is retired
+  bukti keys rotate --purpose log            new log key signs every later checkpoint
   bukti keys retire 84f266a57d62a115 --reason "kunci bocor"
-The trust list (<data dir>/keys.json, /.well-known/bukti/keys.json) is rewritten.
+The trust list (<data dir>/keys.json, /.well-known/bukti/keys.json) is rewritten; retired
+keys stay in it with their validity, so what they signed keeps verifying.
 """
 
 
@@ -38,12 +40,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     ).set_defaults(handler=_list)
-    actions.add_parser(
+    rotate = actions.add_parser(
         "rotate",
-        help="rotate the receipts key",
+        help="rotate the receipts key (default) or the log key",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    ).set_defaults(handler=_rotate)
+    )
+    rotate.add_argument(
+        "--purpose",
+        choices=("receipts", "log"),
+        default="receipts",
+        help="which key to rotate (default: receipts)",
+    )
+    rotate.set_defaults(handler=_rotate)
     retire = actions.add_parser(
         "retire",
         help="retire a receipts key by kid",
@@ -75,10 +84,18 @@ def _list(args: argparse.Namespace) -> int:
 def _rotate(args: argparse.Namespace) -> int:
     try:
         with open_services(Settings()) as services:
-            record = rotate_receipts_key(services, SYSTEM_ACTOR)
+            if args.purpose == "log":
+                record = rotate_log_key(services, SYSTEM_ACTOR)
+                key_file = services.key_files.rotated_log_key_path(record.kid)
+            else:
+                record = rotate_receipts_key(services, SYSTEM_ACTOR)
     except (ServiceError, LedgerError, ReceiptsError) as exc:
         return _fail(exc)
-    print(f"new receipts key {record.name}; the previous key is retired")
+    if record.verifier_key is not None:
+        print(f"new log key {record.verifier_key}; the previous key is retired")
+        print(f"every server of this log needs the private key file {key_file}")
+    else:
+        print(f"new receipts key {record.name}; the previous key is retired")
     return 0
 
 

@@ -1,4 +1,8 @@
-"""``/api/v1/auth``: password login (token + session cookie), logout, who am I."""
+"""``/api/v1/auth``: password login (token + session cookie), logout, who am I.
+
+A client that uses the session cookie instead of the bearer token sends the login's
+``csrf_token`` as ``X-CSRF-Token`` on every write (:func:`api.deps.check_api_csrf`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from fastapi import APIRouter, Response
 from api.deps import SESSION_COOKIE, AnyStaff, Public, ServicesDep
 from api.routes.openapi import STAFF, problems
 from api.schemas import LoginRequest, LoginResponse, UserModel
+from api.services.credentials import session_csrf_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -34,6 +39,7 @@ def login(body: LoginRequest, response: Response, services: ServicesDep) -> Logi
     return LoginResponse(
         token=result.token,
         expires_at=result.expires_at,
+        csrf_token=session_csrf_token(result.token),
         user=UserModel(id=p.user_id, username=p.username, role=p.role.value, office=p.office),
     )
 

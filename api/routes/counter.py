@@ -129,12 +129,12 @@ def get_receipt(ref: str, principal: ReprintStaff, services: ServicesDep) -> Rec
     response_model=VoidResponse,
     status_code=201,
     responses=problems(*STAFF, 404, 409),
-    summary="Void a receipt (supervisor of the same office)",
+    summary="Void a receipt (supervisor of the same office), at a counter user's request",
 )
 def void_receipt(
     seq: LedgerIndex, body: VoidRequest, principal: SupervisorStaff, services: ServicesDep
 ) -> VoidResponse:
-    view = services.receipts.void(principal, seq, body.reason)
+    view = services.receipts.void(principal, seq, body.reason, body.requested_by)
     return VoidResponse(
         seq=view.seq,
         receipt_seq=view.receipt_seq,
@@ -143,6 +143,7 @@ def void_receipt(
         reason=view.reason,
         at=view.at,
         approved_by=view.approved_by,
+        requested_by=view.requested_by,
         void_qr_url=receipt_url(services.settings.public_url, view.void_receipt),
     )
 

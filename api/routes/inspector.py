@@ -1,4 +1,5 @@
-"""Inspectorate (role inspector): audit the live database, export an audit bundle."""
+"""Inspectorate (role inspector): audit the live database, export an audit bundle, and
+move residents' complaints on (``complaint.updated``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import InspectorStaff, ServicesDep
 from api.routes.openapi import STAFF, problems
-from api.schemas import AuditRequest
-from api.services.inspection import InspectionService
+from api.schemas import AuditRequest, ComplaintResponse, ComplaintStatusRequest
+from audit.report import to_json_document
 
 router = APIRouter(prefix="/api/v1", tags=["inspectorate"])
 
@@ -23,8 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["inspectorate"])
 async def run_audit(
     body: AuditRequest, principal: InspectorStaff, services: ServicesDep
 ) -> dict[str, Any]:
-    inspection = InspectionService(services.settings, clock=services.clock)
-    return await run_in_threadpool(inspection.run_audit, body.deposit_deadline_working_days)
+    result = await run_in_threadpool(
+        services.inspection.run_audit, body.deposit_deadline_working_days
+    )
+    return to_json_document(result)
 
 
 @router.get(
@@ -37,10 +40,31 @@ async def run_audit(
     summary="Export an audit bundle of the whole log (zip)",
 )
 async def export(principal: InspectorStaff, services: ServicesDep) -> Response:
-    inspection = InspectionService(services.settings, clock=services.clock)
-    data = await run_in_threadpool(inspection.export_zip)
+    data = await run_in_threadpool(services.inspection.export_zip)
     return Response(
         data,
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="bukti-export.zip"'},
+    )
+
+
+@router.post(
+    "/complaints/{tracking_no}/status",
+    response_model=ComplaintResponse,
+    responses=problems(*STAFF, 404, 409),
+    summary="Set a complaint's status (complaint.updated); the note stays out of the log",
+)
+def update_complaint(
+    tracking_no: str,
+    body: ComplaintStatusRequest,
+    principal: InspectorStaff,
+    services: ServicesDep,
+) -> ComplaintResponse:
+    view = services.complaints.update_status(principal, tracking_no, body.status, body.note)
+    return ComplaintResponse(
+        tracking_no=view.tracking_no,
+        status=view.status,
+        filed_at=view.filed_at,
+        updated_at=view.updated_at,
+        seq=view.seq,
     )

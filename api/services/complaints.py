@@ -6,6 +6,10 @@ The complaint text and optional contact go to the erasable table ``complaint_per
 the log proves what was filed without revealing it, and erasing the row never breaks
 verification. The tracking number is random (not guessable from another one), and its
 public status page shows the status only.
+
+The inspectorate moves a complaint on with ``complaint.updated`` (``investigating``, then
+``resolved`` or ``rejected``; those two are final). An optional note goes to the erasable
+table ``complaint_notes`` and the entry holds its salted commitment ``note_commitment``.
 """
 
 from __future__ import annotations
@@ -13,28 +17,43 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, delete, insert
 
-from api.errors import InvalidRequestError, NotFoundError
+from api.errors import ComplaintClosedError, InvalidRequestError, NotFoundError
 from api.services.credentials import new_opaque_id
 from api.services.receipt_reads import ReceiptReader
+from api.services.roles import Principal
 from api.store import readmodels
 from api.store.projection import Projector
-from api.store.tables import complaint_personal
-from ledger.storage import AppendRequest, LogStore
+from api.store.tables import complaint_notes, complaint_personal
+from ledger.storage import AppendContext, AppendRequest, LogStore
 from ledger.storage.engine import write_transaction
 from receipts import ReceiptsError, extract_payload
 from receipts.claims import decode_claims
 from receipts.cose import parse_sign1
 
-__all__ = ["ComplaintCommand", "ComplaintService", "ComplaintStatusView", "commitment"]
+__all__ = [
+    "CLOSED_STATUSES",
+    "UPDATE_STATUSES",
+    "ComplaintCommand",
+    "ComplaintService",
+    "ComplaintStatusView",
+    "commitment",
+]
 
 _TEXT_CONTEXT = b"bukti complaint text v1\n"
 _CONTACT_CONTEXT = b"bukti complaint contact v1\n"
+_NOTE_CONTEXT = b"bukti complaint note v1\n"
 _MAX_TEXT = 4000
 _MAX_CONTACT = 200
+_MAX_NOTE = 4000
+
+#: The statuses the inspectorate may set (docs/entries.md, complaint.updated).
+UPDATE_STATUSES: Final = ("investigating", "resolved", "rejected")
+#: Final statuses: a complaint resolved or rejected is not updated again.
+CLOSED_STATUSES: Final = frozenset({"resolved", "rejected"})
 
 
 def commitment(context: bytes, salt: bytes, value: str) -> str:
@@ -168,6 +187,72 @@ class ComplaintService:
             receipt_seq=receipt_seq,
         )
 
+    def update_status(
+        self, principal: Principal, tracking_no: str, status: str, note: str | None = None
+    ) -> ComplaintStatusView:
+        """Record ``complaint.updated``: the inspectorate's new status and optional note."""
+        if status not in UPDATE_STATUSES:
+            raise InvalidRequestError(
+                f"expected a status of {', '.join(UPDATE_STATUSES)}, found {status!r}",
+                f"Status {status!r} tidak dikenal; pilih investigating, resolved atau rejected.",
+                field="status",
+            )
+        text = (note or "").strip() or None
+        if text is not None and len(text) > _MAX_NOTE:
+            raise InvalidRequestError(
+                f"expected a note of at most {_MAX_NOTE} characters, found {len(text)}",
+                f"Catatan maksimal {_MAX_NOTE} karakter.",
+                field="note",
+            )
+        current = self.status(tracking_no)
+        tracking = current.tracking_no
+        if current.status in CLOSED_STATUSES:
+            raise _closed(tracking, current.status)
+        now = self._clock()
+        body: dict[str, Any] = {"tracking_no": tracking, "status": status, "by": principal.user_id}
+        if text is not None:
+            salt = self._random(16)
+            body["note_commitment"] = commitment(_NOTE_CONTEXT, salt, text)
+            with write_transaction(self._engine) as conn:
+                conn.execute(
+                    insert(complaint_notes).values(
+                        commitment=body["note_commitment"],
+                        tracking_no=tracking,
+                        note=text,
+                        note_salt=salt.hex(),
+                        created_at=now,
+                    )
+                )
+
+        def factory(ctx: AppendContext) -> dict[str, Any]:
+            # A complaint is closed once: a second closing draws 2 from its series (and the
+            # refused draw goes back), so two inspectors cannot both close it.
+            if status in CLOSED_STATUSES and ctx.next_number(f"complaint-closed:{tracking}") > 1:
+                raise _closed(tracking, "resolved or rejected")
+            return body
+
+        try:
+            entry = self._store.append(
+                AppendRequest(kind="complaint.updated", at=now, body=factory)
+            )
+        except Exception:
+            if "note_commitment" in body:
+                with write_transaction(self._engine) as conn:
+                    conn.execute(
+                        delete(complaint_notes).where(
+                            complaint_notes.c.commitment == body["note_commitment"]
+                        )
+                    )
+            raise
+        return ComplaintStatusView(
+            tracking_no=tracking,
+            status=status,
+            filed_at=current.filed_at,
+            updated_at=entry.at,
+            seq=entry.seq,
+            receipt_seq=current.receipt_seq,
+        )
+
     def status(self, tracking_no: str) -> ComplaintStatusView:
         self._projector.catch_up()
         with self._engine.connect() as conn:
@@ -182,4 +267,12 @@ class ComplaintService:
             status=row.status,
             filed_at=row.filed_at,
             updated_at=row.updated_at,
+            receipt_seq=row.receipt_seq,
         )
+
+
+def _closed(tracking_no: str, status: str) -> ComplaintClosedError:
+    return ComplaintClosedError(
+        f"expected complaint {tracking_no} still open, found it {status}",
+        f"Pengaduan {tracking_no} sudah selesai ({status}); statusnya tidak dapat diubah lagi.",
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -24,8 +24,10 @@ from api.services.complaints import ComplaintService
 from api.services.credentials import LoginPolicy, PasswordHashing
 from api.services.directory import DirectoryService
 from api.services.follower import ConfigFollower
+from api.services.inspection import InspectionService
 from api.services.issuance import ReceiptService
 from api.services.keys import KeyFiles
+from api.services.log_signer import LogKeyFollower
 from api.services.public_log import PublicLog
 from api.services.ratelimit import TokenBucketLimiter
 from api.services.receipt_reads import ReceiptReader
@@ -34,6 +36,7 @@ from api.services.staff import StaffService
 from api.services.verification import VerificationService
 from api.settings import Settings
 from api.store.projection import Projector
+from ledger.errors import StorageError
 from ledger.storage import LogStore, create_engine_for
 
 __all__ = ["Services", "build_services", "open_services", "system_clock"]
@@ -68,6 +71,7 @@ class Services:
     complaints: ComplaintService
     verification: VerificationService
     public_log: PublicLog
+    inspection: InspectionService
 
     def close(self) -> None:
         self.store.close()
@@ -88,7 +92,11 @@ def build_services(
     signer = key_files.log_signer(settings.log_key_name or settings.origin)
     engine = create_engine_for(settings.resolved_database_url)
     store = LogStore(engine, signer=signer, origin=settings.origin, batch_max=settings.batch_max)
-    follower = ConfigFollower(engine, store)
+    follower = ConfigFollower(engine, store, on_keyring=LogKeyFollower(store, key_files))
+    # Sign with the log key the log names as current from the first append on; when the
+    # database does not answer (or is not migrated) yet, the first refresh does it.
+    with suppress(StorageError):
+        follower.current()
     projector = Projector(engine, store)
     metrics = Metrics()
     hashing = PasswordHashing(password_hasher)
@@ -96,6 +104,7 @@ def build_services(
         max_failures=settings.login_max_failures, lock_ms=settings.login_lock_minutes * 60_000
     )
     reader = ReceiptReader(engine, store, projector, follower, public_url=settings.public_url)
+    staff = StaffService(engine, store, follower, hashing, clock=now, random_bytes=rng)
     return Services(
         settings=settings,
         engine=engine,
@@ -115,7 +124,7 @@ def build_services(
             policy=policy,
             hashing=hashing,
         ),
-        staff=StaffService(engine, store, follower, hashing, clock=now, random_bytes=rng),
+        staff=staff,
         directory=DirectoryService(store, follower, clock=now),
         schedules=ScheduleService(store, follower, clock=now),
         receipts=ReceiptService(
@@ -126,12 +135,14 @@ def build_services(
             public_url=settings.public_url,
             on_issued=metrics.receipts_issued.inc,
             on_rejected=lambda verdict: metrics.charges_rejected.labels(verdict).inc(),
+            find_user=staff.find_user,
         ),
         reader=reader,
         cashier=CashierService(engine, store, projector, follower, clock=now),
         complaints=ComplaintService(engine, store, projector, reader, clock=now, random_bytes=rng),
         verification=VerificationService(follower, reader, clock=now),
         public_log=PublicLog(store, follower),
+        inspection=InspectionService(settings, clock=now),
     )
 
 

@@ -8,12 +8,16 @@ Pure apart from the Argon2 library: randomness and the clock are passed in.
   only its SHA-256 (hex), so a copy of the database does not reveal usable tokens.
 - Failed logins: after each failure the next attempt must wait ``backoff_ms(failures)``
   (doubling from one second, capped); after ``max_failures`` the user name is locked.
+- A session's CSRF token is derived from its secret (:func:`session_csrf_token`): a write
+  authenticated by the session cookie alone must repeat it (or the pages' double-submit
+  token) in a header, which another site cannot do (OWASP CSRF Prevention Cheat Sheet).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,14 +28,18 @@ __all__ = [
     "TOKEN_PREFIX",
     "LoginPolicy",
     "PasswordHashing",
+    "csrf_matches",
     "new_opaque_id",
     "new_token",
+    "session_csrf_token",
     "token_digest",
 ]
 
 TOKEN_PREFIX = "bkt_"  # noqa: S105 - a public prefix, not a secret
 _TOKEN_BYTES = 32
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+#: Domain separation of the session CSRF token from every other hash of a token.
+_CSRF_CONTEXT = b"bukti session csrf v1\n"
 
 
 def new_token(random_bytes: Callable[[int], bytes]) -> str:
@@ -45,6 +53,24 @@ def new_token(random_bytes: Callable[[int], bytes]) -> str:
 def token_digest(token: str) -> str:
     """What the database stores for a token: SHA-256 of its UTF-8 text, lowercase hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def session_csrf_token(session_token: str) -> str:
+    """The CSRF token of a session: unpadded Base64url of SHA-256(context || secret).
+
+    Only a holder of the session secret can compute it, and it reveals nothing about the
+    secret, so it may be handed to the client that logged in.
+    """
+    digest = hashlib.sha256(_CSRF_CONTEXT + session_token.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def csrf_matches(submitted: str | None, *expected: str | None) -> bool:
+    """Whether ``submitted`` equals one of the non-empty ``expected`` tokens (constant time)."""
+    if not submitted:
+        return False
+    given = submitted.encode("utf-8")
+    return any(hmac.compare_digest(given, token.encode("utf-8")) for token in expected if token)
 
 
 def new_opaque_id(prefix: str, random_bytes: Callable[[int], bytes], length: int = 12) -> str:

@@ -9,6 +9,7 @@ are none — and folds them into the :class:`~api.services.config_state.ConfigSt
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Engine, exc
 
@@ -17,6 +18,7 @@ from api.store.log_index import seqs_of_kinds
 from ledger.schedule.history import ScheduleHistory
 from ledger.storage import LogStore
 from ledger.storage.engine import storage_error
+from receipts.keys import Keyring
 
 __all__ = ["ConfigFollower", "ConfigSnapshot"]
 
@@ -35,9 +37,17 @@ class ConfigSnapshot:
 class ConfigFollower:
     """Folds configuration entries as they appear; thread-safe."""
 
-    def __init__(self, engine: Engine, store: LogStore) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: LogStore,
+        *,
+        on_keyring: Callable[[Keyring], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._store = store
+        #: Called with the keyring after every refresh (the log key follower).
+        self._on_keyring = on_keyring
         self._lock = threading.Lock()
         self._snapshot = ConfigSnapshot(ConfigState(), ScheduleHistory(), 0)
         self._scanned = 0  # entries below this seq were looked at
@@ -65,4 +75,6 @@ class ConfigFollower:
                 snapshot = ConfigSnapshot(snapshot.state, snapshot.history, size)
             self._snapshot = snapshot
             self._scanned = size
+            if self._on_keyring is not None:
+                self._on_keyring(snapshot.state.keyring)
             return snapshot

@@ -1,8 +1,10 @@
 """The inspectorate's tools on the live database: an audit run and an export bundle.
 
-Both are the independent verifier's (:mod:`audit`): this module only opens a
-:class:`audit.DatabaseSource` on the deployment's database with its trust list and calls
-:func:`audit.run_audit` or :func:`audit.write_bundle`.
+Both are the independent verifier's (:mod:`audit`, DESIGN §5): this module only opens a
+:class:`audit.DatabaseSource` on the deployment's database with its published trust list
+(``<data_dir>/keys.json``) and calls :func:`audit.run_audit` or :func:`audit.write_bundle`.
+Nothing of the running service is trusted beyond the database and the trust list. The
+JSON API (``POST /api/v1/audits``) and the inspectorate page both come through here.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from api.errors import ServiceUnavailableError
 from api.settings import Settings
-from audit import AuditError, AuditOptions, DatabaseSource, run_audit, write_bundle
-from audit.report.document import to_json_document
+from audit import AuditError, AuditOptions, AuditResult, DatabaseSource, run_audit, write_bundle
 
 __all__ = ["InspectionService"]
 
@@ -41,16 +41,27 @@ class InspectionService:
                 "Log tidak dapat dibaca untuk audit saat ini.",
             ) from exc
 
-    def run_audit(self, deposit_deadline_working_days: int | None) -> dict[str, Any]:
-        """Audit the live database; the findings report as a JSON value."""
+    def run_audit(self, deposit_deadline_working_days: int | None = None) -> AuditResult:
+        """Audit the live database in this process; the result holds every finding.
+
+        ``deposit_deadline_working_days`` defaults to the deployment's setting. Raises
+        :class:`ServiceUnavailableError` when the audit cannot run at all (the log or the
+        trust list unreadable); a broken log is a result, not an error.
+        """
         days = (
             deposit_deadline_working_days
             if deposit_deadline_working_days is not None
             else self._settings.deposit_deadline_working_days
         )
+        options = AuditOptions(deposit_deadline_days=days, workers=0)
         with self._source() as source:
-            result = run_audit(source, AuditOptions(deposit_deadline_days=days, workers=1))
-        return to_json_document(result)
+            try:
+                return run_audit(source, options)
+            except AuditError as exc:
+                raise ServiceUnavailableError(
+                    f"expected the audit of the live log to run, found: {exc}",
+                    "Audit tidak dapat dijalankan saat ini.",
+                ) from exc
 
     def export_zip(self) -> bytes:
         """An audit bundle of the live database, pinned to its newest checkpoint, zipped."""

@@ -25,14 +25,16 @@ from typing import Any
 from api.errors import (
     AlreadyVoidedError,
     ChargeRefusedError,
+    DayClosedError,
     InvalidRequestError,
     NotFoundError,
 )
 from api.services.follower import ConfigFollower
 from api.services.keys import KeyFiles
-from api.services.roles import Principal, require_office
+from api.services.roles import Principal, Role, require_office
 from api.services.views import ReceiptView, receipt_view
 from api.store.projection import RECEIPT_ATTACHMENT, wib_date
+from api.store.staff import UserRow
 from ledger.encoding import canonical_json
 from ledger.schedule import (
     Charge,
@@ -93,6 +95,7 @@ class VoidView:
     reason: str
     at: int
     approved_by: str
+    requested_by: str
     void_receipt: bytes
 
 
@@ -109,8 +112,10 @@ class ReceiptService:
         public_url: str,
         on_issued: Callable[[], None] = lambda: None,
         on_rejected: Callable[[str], None] = lambda _verdict: None,
+        find_user: Callable[[str], UserRow | None] = lambda _reference: None,
     ) -> None:
         self._store = store
+        self._find_user = find_user
         self._follower = follower
         self._key_files = key_files
         self._clock = clock
@@ -147,12 +152,20 @@ class ReceiptService:
                 f"Loket {command.counter} tidak terdaftar di kantor {office}.",
             )
         at = self._clock()
+        key = f"issue:{principal.user_id}:{idempotency_key}"
+        day = wib_date(at)
+        # A closed counter-day takes no new receipt; a retry of one issued before the
+        # closing still gets its original answer from the store below.
+        if (
+            snapshot.state.day_closed(office, command.counter, day)
+            and self._store.find_by_idempotency_key(key) is None
+        ):
+            raise _day_closed(office, command.counter, day)
         charged = command.charged
         if charged is None:
             charged = _official_or_zero(snapshot.history, command, at)
         charge = Charge(command.service, dict(command.inputs), charged, at, command.waiver)
         verdict = check(snapshot.history, charge)
-        key = f"issue:{principal.user_id}:{idempotency_key}"
         digest = command.digest(principal.user_id)
         if verdict.accepted:
             signer = self._receipt_key(
@@ -193,8 +206,20 @@ class ReceiptService:
 
     # -- voiding ----------------------------------------------------------------------
 
-    def void(self, principal: Principal, receipt_seq: int, reason: str) -> VoidView:
-        """Void a receipt of the supervisor's own office, once; signs a void receipt."""
+    def void(
+        self,
+        principal: Principal,
+        receipt_seq: int,
+        reason: str,
+        requested_by: str | None = None,
+    ) -> VoidView:
+        """Void a receipt of the supervisor's own office, once; signs a void receipt.
+
+        ``principal`` approves the void. ``requested_by`` names the counter staff member
+        who asked for it (user id or user name; an active ``counter`` user of the
+        receipt's office); without it the approver voids on their own initiative and is
+        recorded as the requester too.
+        """
         reason = reason.strip()
         if not 3 <= len(reason) <= 500:
             raise InvalidRequestError(
@@ -205,6 +230,11 @@ class ReceiptService:
         original = self._issued_entry(receipt_seq)
         body = original.body
         require_office(principal, str(body["office"]))
+        requester = (
+            self._requester(requested_by, str(body["office"]))
+            if requested_by is not None
+            else principal.user_id
+        )
         snapshot = self._follower.current()
         signer = self._receipt_key(snapshot.state.keyring.current(KeyPurpose.RECEIPTS).public_key)
 
@@ -222,7 +252,7 @@ class ReceiptService:
                 "receipt_no": body["receipt_no"],
                 "office": body["office"],
                 "reason": reason,
-                "requested_by": principal.user_id,
+                "requested_by": requester,
                 "approved_by": principal.user_id,
                 "approver_role": principal.role.value,
             }
@@ -255,8 +285,42 @@ class ReceiptService:
             reason=reason,
             at=entry.at,
             approved_by=principal.user_id,
+            requested_by=requester,
             void_receipt=_cose(entry),
         )
+
+    def _requester(self, reference: str, office: str) -> str:
+        """The user id of the counter staff member who asked for a void, after checking
+        that the account exists, is active, is a ``counter`` account and is of ``office``."""
+        wanted = reference.strip()
+        user = self._find_user(wanted) if wanted else None
+        if user is None:
+            raise InvalidRequestError(
+                f"expected requested_by to name an existing user (id or user name), "
+                f"found {reference!r}",
+                f"Petugas {reference!r} yang meminta pembatalan tidak ditemukan.",
+                field="requested_by",
+            )
+        if user.revoked_at is not None:
+            raise InvalidRequestError(
+                f"expected requested_by to name an active user, found {user.username} revoked",
+                f"Akun petugas {user.username} sudah dicabut.",
+                field="requested_by",
+            )
+        if user.role != Role.COUNTER.value:
+            raise InvalidRequestError(
+                f"expected requested_by to name a counter user, found role {user.role}",
+                f"Yang meminta pembatalan harus petugas loket, bukan peran {user.role}.",
+                field="requested_by",
+            )
+        if user.office != office:
+            raise InvalidRequestError(
+                f"expected requested_by to name a counter user of office {office}, "
+                f"found one of office {user.office}",
+                f"Petugas {user.username} bukan petugas kantor {office}.",
+                field="requested_by",
+            )
+        return user.id
 
     def _issued_entry(self, seq: int) -> _Issued:
         try:
@@ -275,6 +339,15 @@ class _Issued:
     at: int
     leaf_hash: bytes
     body: Mapping[str, Any]
+
+
+def _day_closed(office: str, counter: str, day: str) -> DayClosedError:
+    return DayClosedError(
+        f"expected counter {counter} of {office} open on {day} (WIB), found its day closed",
+        f"Buku loket {counter} untuk tanggal {day} sudah ditutup; kuitansi baru tidak dapat "
+        "diterbitkan hari ini.",
+        extra={"office": office, "counter": counter, "date": day},
+    )
 
 
 def _no_receipt(seq: int) -> NotFoundError:

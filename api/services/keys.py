@@ -3,8 +3,14 @@
 Private keys are files of mode 0600 under ``<data_dir>/keys`` (written by
 :func:`receipts.write_key_file`, optionally sealed with ``BUKTI_KEY_PASSPHRASE``):
 
-- ``log.key`` — the log key; it signs every checkpoint (C2SP signed note);
+- ``log.key`` — the first log key (``bukti init``); it signs every checkpoint (C2SP signed
+  note) until a rotation;
+- ``log-<kid hex>.key`` — a log key made by ``bukti keys rotate --purpose log``, named by
+  its signed-note key ID;
 - ``receipts-<kid hex>.key`` — one file per receipts key, named by its COSE key id.
+
+The log key that signs is the one the log names as current (the active ``log`` key that
+became valid last): :meth:`KeyFiles.log_signer_for` finds its file.
 
 The public half of each key is registered in the log with ``key.added`` (and
 ``key.retired`` on rotation); the trust list (``<data_dir>/keys.json`` and
@@ -19,8 +25,9 @@ from pathlib import Path
 
 from api.errors import SetupError
 from ledger.note import NoteSigner
+from ledger.note import key_id as note_key_id
 from receipts import KeyPair, read_key_file, receipt_key_id, write_key_file
-from receipts.keys import Keyring
+from receipts.keys import KeyRecord, Keyring
 from receipts.trustlist import build_trust_list
 
 __all__ = ["KeyFiles"]
@@ -38,6 +45,10 @@ class KeyFiles:
     @property
     def log_key_path(self) -> Path:
         return self.keys_dir / LOG_KEY_FILE
+
+    def rotated_log_key_path(self, kid: bytes) -> Path:
+        """The file of a log key made by a rotation, named by its note key ID."""
+        return self.keys_dir / f"log-{kid.hex()}.key"
 
     def receipts_key_path(self, kid: bytes) -> Path:
         return self.keys_dir / f"receipts-{kid.hex()}.key"
@@ -68,6 +79,35 @@ class KeyFiles:
             self.log_key_path, key, passphrase=self._passphrase, random_bytes=random_bytes
         )
         return key
+
+    def create_rotated_log_key(self, random_bytes: Callable[[int], bytes], name: str) -> KeyPair:
+        """A new log key file for a rotation, named by its key ID under note key ``name``."""
+        self._ensure_dir()
+        key = KeyPair.generate(random_bytes)
+        write_key_file(
+            self.rotated_log_key_path(note_key_id(name, key.public_key)),
+            key,
+            passphrase=self._passphrase,
+            random_bytes=random_bytes,
+        )
+        return key
+
+    def log_signer_for(self, record: KeyRecord) -> NoteSigner:
+        """The checkpoint signer of the log key ``record`` (its file: rotated, else ``log.key``).
+
+        Raises :class:`SetupError` when no key file of this data directory holds it.
+        """
+        for path in (self.rotated_log_key_path(record.kid), self.log_key_path):
+            if path.exists():
+                key = read_key_file(path, passphrase=self._passphrase)
+                if key.public_key == record.public_key:
+                    return NoteSigner(record.name, key.seed)
+        raise SetupError(
+            f"expected the private log key {record.kid.hex()} ({record.name}) at "
+            f"{self.rotated_log_key_path(record.kid)}, found no file holding it",
+            f"Kunci log {record.kid.hex()} tidak ada di server ini; salin berkas kuncinya "
+            "dari server tempat rotasi dilakukan.",
+        )
 
     def create_receipts_key(self, random_bytes: Callable[[int], bytes]) -> KeyPair:
         """Create a new receipts key file, named by its kid."""

@@ -146,6 +146,13 @@ class StaffService:
             )
         return row
 
+    def find_user(self, reference: str) -> staff.UserRow | None:
+        """The account with opaque id ``reference``, else with that user name, else ``None``."""
+        with self._engine.connect() as conn:
+            return staff.user_by_id(conn, reference) or staff.user_by_username(
+                conn, reference.strip().lower()
+            )
+
     def users(self) -> list[staff.UserRow]:
         with self._engine.connect() as conn:
             return staff.list_users(conn)

@@ -6,10 +6,12 @@ Three groups, kept apart from the hashed record:
   SHA-256 of the secret), ``login_throttle`` (failed-login counters per user name);
 - **read models** (``rm_*``): lookups derived from the log by :mod:`api.store.projection`;
   they can be dropped and rebuilt from the entries at any time;
-- **personal data**: ``complaint_personal`` holds complaint text and contact details
-  outside the log, erasable (UU PDP No. 27/2022); the log holds salted commitments only.
+- **personal data**: ``complaint_personal`` holds complaint text and contact details,
+  ``complaint_notes`` the inspectorate's notes on a complaint's status updates, outside
+  the log and erasable (UU PDP No. 27/2022); the log holds salted commitments only.
 
-Migration ``0002_service`` creates exactly these tables.
+Migration ``0002_service`` creates these tables; ``0003_complaint_notes`` adds
+``complaint_notes``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "complaint_notes",
     "complaint_personal",
     "login_throttle",
     "metadata",
@@ -187,4 +190,16 @@ complaint_personal = Table(
     Column("contact", Text),
     Column("contact_salt", String(32)),
     Column("created_at", BigInteger, nullable=False),
+)
+
+complaint_notes = Table(
+    "complaint_notes",
+    metadata,
+    # The note's salted commitment, as in the complaint.updated entry that names it.
+    Column("commitment", String(64), primary_key=True),
+    Column("tracking_no", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("note_salt", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_complaint_notes_tracking_no", "tracking_no"),
 )

@@ -6,6 +6,12 @@ the flow a petugas follows with the keyboard alone: type a few letters of the se
 Enter, type the inputs, Enter (the official fee and its legal basis appear), Enter (the
 receipt is issued and its print buttons appear). A refused charge is shown in the words
 of the schedule check (:class:`ledger.schedule.Verdict`), and the attempt is in the log.
+Once the counter's day is closed the page says so and offers no issue form; the service
+refuses a receipt at a closed counter-day anyway (``day-closed``).
+
+A void records who asked for it and who approved it: a petugas asks and their supervisor
+approves by typing their credentials in; a supervisor voiding from their own session may
+name the petugas who asked (``requested_by``), else the void is on their own initiative.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SESSION_COOKIE
 from api.errors import (
     ChargeRefusedError,
+    DayClosedError,
     LoginFailedError,
     LoginThrottledError,
     ServiceError,
@@ -28,6 +35,7 @@ from api.services.cashier import ClosingCommand
 from api.services.container import Services
 from api.services.issuance import IssueCommand
 from api.services.roles import Principal, Role, require_role
+from api.store.projection import wib_date
 from api.web.errors import CsrfError, PageInputError
 from api.web.fee_views import fee_view, fee_views, quote_or_problem
 from api.web.forms import field, inputs_of, read_form, render_form_page, rupiah_field
@@ -230,6 +238,10 @@ def _counter_context(
         "error": None,
         "idem": secrets.token_urlsafe(18),
         "recent": _recent(request, principal.office or "", chosen) if chosen else [],
+        "day_closed": bool(chosen)
+        and services.follower.current().state.day_closed(
+            principal.office or "", chosen, wib_date(services.clock())
+        ),
     }
     try:
         version = schedule_in_force(services)
@@ -366,7 +378,8 @@ async def issue(request: Request) -> Response:
             request, services, principal, page, counter=counter, service_text=service, values=values
         )
         context["error"] = _message(exc, page.t)
-        return _counter_page(request, services, context, status_code=422)
+        status = 409 if isinstance(exc, DayClosedError) else 422
+        return _counter_page(request, services, context, status_code=status)
     return RedirectResponse(f"/loket/kuitansi/{view.seq}", status_code=303)
 
 
@@ -442,10 +455,13 @@ async def void(request: Request, seq: int) -> Response:
         reason = field(form, "reason", limit=500)
         supervisor = field(form, "supervisor", limit=64)
         supervisor_password = field(form, "supervisor_password", limit=256)
+        named_requester = field(form, "requested_by", limit=64) or None
     except PageInputError:
         return _bad_form(request, services)
     approver = principal
     temporary = False
+    # Who asked: the petugas signed in here, or the one a supervisor names (if any).
+    requested_by = named_requester if principal.role is Role.SUPERVISOR else principal.user_id
     try:
         if principal.role is not Role.SUPERVISOR:
             approver = services.auth.login(supervisor, supervisor_password).principal
@@ -455,7 +471,7 @@ async def void(request: Request, seq: int) -> Response:
                     "expected the approval of a supervisor of this office",
                     page.t("counter.supervisor_only"),
                 )
-        services.receipts.void(approver, seq, reason)
+        services.receipts.void(approver, seq, reason, requested_by)
     except ServiceError as exc:
         return _receipt_page(
             request, services, principal, seq, error=_message(exc, page.t), status_code=422
@@ -490,6 +506,7 @@ async def close_day(request: Request) -> Response:
     except ServiceError as exc:
         context["error"] = _message(exc, page.t)
         return _counter_page(request, services, context, status_code=422)
+    context["day_closed"] = context["counter"] == closing.counter
     context["flash"] = page.t(
         "counter.close_done",
         date=closing.date,

@@ -5,6 +5,10 @@ HttpOnly, ``SameSite=Strict``). Another site can neither read that cookie nor se
 it cannot forge a matching field (OWASP CSRF Prevention Cheat Sheet, "double submit
 cookie"). A post must also come from this origin when the browser names one
 (``Origin``, else ``Referer``). The session cookie itself is ``SameSite=Lax``.
+
+The same token protects the JSON API when a page's script calls it with the session
+cookie: the page carries it in ``<meta name="csrf-token">`` and ``static/js/common.js``
+sends it as the ``X-CSRF-Token`` header (:func:`api.deps.check_api_csrf`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
+from api.deps import CSRF_COOKIE
 from api.web.errors import CsrfError
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "check_csrf", "csrf_token", "set_csrf_cookie"]
 
-CSRF_COOKIE: Final = "bukti_csrf"
 CSRF_FIELD: Final = "csrf"
 _TOKEN_BYTES: Final = 32
 

@@ -346,6 +346,20 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "A void must be approved by this office's supervisor: the supervisor types their user "
         "name and password here.",
     ),
+    "counter.void_requested_by": (
+        "Diminta oleh petugas (nama pengguna, boleh kosong)",
+        "Requested by counter staff (user name, optional)",
+    ),
+    "counter.void_requested_by_hint": (
+        "Kosongkan bila pembatalan atas prakarsa penyelia sendiri.",
+        "Leave empty when the supervisor voids on their own initiative.",
+    ),
+    "counter.day_closed": (
+        "Buku loket {counter} hari ini sudah ditutup: kuitansi baru tidak dapat diterbitkan "
+        "sampai besok.",
+        "Counter {counter}'s books are closed for today: no new receipt can be issued until "
+        "tomorrow.",
+    ),
     "counter.supervisor_username": ("Nama pengguna penyelia", "Supervisor's user name"),
     "counter.supervisor_password": ("Kata sandi penyelia", "Supervisor's password"),
     "counter.supervisor_only": (
@@ -386,6 +400,24 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Collections not deposited past the deadline ({days} working days)",
     ),
     "insp.undeposited_none": ("Tidak ada.", "None."),
+    "insp.status_received": ("Diterima", "Received"),
+    "insp.status_investigating": ("Sedang diperiksa", "Under investigation"),
+    "insp.status_resolved": ("Selesai", "Resolved"),
+    "insp.status_rejected": ("Ditolak", "Rejected"),
+    "insp.complaint_update": ("Perbarui status pengaduan", "Update a complaint's status"),
+    "insp.complaint_status": ("Status baru", "New status"),
+    "insp.complaint_note": ("Catatan (boleh kosong)", "Note (optional)"),
+    "insp.complaint_note_hint": (
+        "Catatan disimpan di luar buku besar dan dapat dihapus; buku besar hanya memuat "
+        "komitmennya. Status Selesai dan Ditolak bersifat final.",
+        "The note is kept outside the ledger and can be erased; the ledger holds only its "
+        "commitment. Resolved and Rejected are final.",
+    ),
+    "insp.complaint_save": ("Simpan status", "Save the status"),
+    "insp.complaint_updated": (
+        "Pengaduan {tracking}: status kini {status}.",
+        "Complaint {tracking}: status is now {status}.",
+    ),
     "insp.audit": ("Audit", "Audit"),
     "insp.audit_run": ("Jalankan audit sekarang", "Run an audit now"),
     "insp.audit_report": ("Unduh laporan audit (PDF)", "Download the audit report (PDF)"),

@@ -1,8 +1,11 @@
 """``/inspektorat``: the inspectorate's dashboard (inspector role).
 
 Latest checkpoint and log size; today's and this month's collections per office; refused
-charges, voids and complaints with their status; undeposited collections past the deposit
-deadline; running an audit of the live log and downloading its report.
+charges, voids and complaints with their status, and a form that moves a complaint on
+(``complaint.updated``, through :class:`api.services.complaints.ComplaintService`);
+undeposited collections past the deposit deadline; running an audit of the live log and
+downloading its report (both through :class:`api.services.inspection.InspectionService`,
+the same path as ``POST /api/v1/audits``).
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import ServiceError
+from api.problems import problem_for
+from api.services.complaints import CLOSED_STATUSES, UPDATE_STATUSES
 from api.services.container import Services
 from api.services.roles import Principal, Role
-from api.settings import Settings
-from api.web.errors import CsrfError
-from api.web.forms import read_form, render_form_page
+from api.web.errors import CsrfError, PageInputError
+from api.web.forms import field, read_form, render_form_page
+from api.web.i18n import Translator
 from api.web.rendering import page_context
 from api.web.sources import ledger_stats, office_directory, services_of
 from api.web.staff_session import current_principal
 from api.web.stats import DayFigures, LedgerStats, MonthFigures, wib_date, wib_month
-from audit import AuditError, AuditOptions, AuditResult, DatabaseSource, run_audit
+from audit import AuditResult
 from audit.report import render_pdf
 
 __all__ = ["router"]
@@ -40,8 +46,22 @@ class OfficeRow:
     month: MonthFigures
 
 
+def _status_labels(t: Translator) -> dict[str, str]:
+    return {
+        "received": t("insp.status_received"),
+        "investigating": t("insp.status_investigating"),
+        "resolved": t("insp.status_resolved"),
+        "rejected": t("insp.status_rejected"),
+    }
+
+
+def _message(error: ServiceError, t: Translator) -> str:
+    return error.detail_id if t.lang == "id" else error.detail_en
+
+
 def dashboard_context(services: Services, request: Request, principal: Principal) -> dict[str, Any]:
     """Everything the dashboard shows, read from the figures in one consistent pass."""
+    t = page_context(request).t
     now = services.clock()
     today, month = wib_date(now), wib_month(now)
     offices = office_directory(services)
@@ -66,6 +86,7 @@ def dashboard_context(services: Services, request: Request, principal: Principal
         }
 
     figures = ledger_stats(request, read)
+    labels = _status_labels(t)
     checkpoint = services.store.latest_checkpoint()
     return {
         "principal": principal,
@@ -76,6 +97,9 @@ def dashboard_context(services: Services, request: Request, principal: Principal
         "log_size": checkpoint.checkpoint.size,
         "checkpoint": checkpoint.note.decode("utf-8"),
         "deadline_days": services.settings.deposit_deadline_working_days,
+        "status_labels": labels,
+        "status_choices": [(status, labels[status]) for status in UPDATE_STATUSES],
+        "open_complaints": [c for c in figures["complaints"] if c.status not in CLOSED_STATUSES],
         "audit_result": None,
         "audit_report_url": None,
         "flash": None,
@@ -119,24 +143,67 @@ def dashboard(request: Request) -> Response:
     )
 
 
-# ------------------------------------------------------------------------ audits
+def _csrf_refused(request: Request, services: Services) -> Response:
+    return render_form_page(
+        request,
+        "error.html",
+        {"message": page_context(request).t("error.csrf")},
+        secure=services.settings.secure_cookies,
+        status_code=403,
+    )
 
 
-def audit_live_log(settings: Settings) -> AuditResult:
-    """Audit the deployment's own database with the published trust list (DESIGN §5).
+# ------------------------------------------------------------------------ complaints
 
-    The audit opens its own read-only connection; nothing of the running service is
-    trusted beyond the database file and ``keys.json``.
-    """
-    with DatabaseSource.open(
-        settings.resolved_database_url,
-        origin=settings.origin,
-        trust_list=settings.trust_list_path.read_bytes(),
-    ) as source:
-        options = AuditOptions(
-            deposit_deadline_days=settings.deposit_deadline_working_days, workers=0
+
+@router.post("/inspektorat/pengaduan", response_class=HTMLResponse)
+async def update_complaint(request: Request) -> Response:
+    """Move a complaint on: a new status and an optional note (kept outside the log)."""
+    services = services_of(request)
+    try:
+        form = await read_form(request)
+    except CsrfError:
+        return _csrf_refused(request, services)
+    principal = _inspector(request, services)
+    if isinstance(principal, Response):
+        return principal
+    page = page_context(request)
+    try:
+        tracking_no = field(form, "tracking_no", limit=32)
+        status = field(form, "status", limit=16)
+        note = field(form, "note", limit=4000) or None
+    except PageInputError:
+        return render_form_page(
+            request,
+            "error.html",
+            {"message": page.t("error.bad_form")},
+            secure=services.settings.secure_cookies,
+            status_code=422,
         )
-        return run_audit(source, options)
+    status_code = 200
+    flash = error = None
+    try:
+        view = await run_in_threadpool(
+            services.complaints.update_status, principal, tracking_no, status, note
+        )
+    except ServiceError as exc:
+        error = _message(exc, page.t)
+        status_code = problem_for(exc).status  # as the API answers the same refusal
+    else:
+        label = _status_labels(page.t).get(view.status, view.status)
+        flash = page.t("insp.complaint_updated", tracking=view.tracking_no, status=label)
+    context = dashboard_context(services, request, principal)
+    context["flash"], context["error"] = flash, error
+    return render_form_page(
+        request,
+        "inspektorat.html",
+        context,
+        secure=services.settings.secure_cookies,
+        status_code=status_code,
+    )
+
+
+# ------------------------------------------------------------------------ audits
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,22 +232,15 @@ async def run_audit_now(request: Request) -> Response:
     try:
         await read_form(request)
     except CsrfError:
-        page = page_context(request)
-        return render_form_page(
-            request,
-            "error.html",
-            {"message": page.t("error.csrf")},
-            secure=services.settings.secure_cookies,
-            status_code=403,
-        )
+        return _csrf_refused(request, services)
     principal = _inspector(request, services)
     if isinstance(principal, Response):
         return principal
     context = dashboard_context(services, request, principal)
     try:
-        result = await run_in_threadpool(audit_live_log, services.settings)
-    except (AuditError, OSError) as exc:
-        context["error"] = str(exc)
+        result = await run_in_threadpool(services.inspection.run_audit)
+    except ServiceError as exc:
+        context["error"] = _message(exc, page_context(request).t)
     else:
         context["audit_result"] = _summary(result, request)
         context["audit_report_url"] = "/inspektorat/audit.pdf"
@@ -196,7 +256,16 @@ async def audit_report(request: Request) -> Response:
     principal = _inspector(request, services)
     if isinstance(principal, Response):
         return principal
-    result = await run_in_threadpool(audit_live_log, services.settings)
+    try:
+        result = await run_in_threadpool(services.inspection.run_audit)
+    except ServiceError as exc:
+        return render_form_page(
+            request,
+            "error.html",
+            {"message": _message(exc, page_context(request).t)},
+            secure=services.settings.secure_cookies,
+            status_code=503,
+        )
     pdf = await run_in_threadpool(render_pdf, result)
     return Response(
         pdf,

@@ -78,6 +78,19 @@ class LogStore:
     def origin(self) -> str:
         return self._origin
 
+    @property
+    def signer(self) -> NoteSigner:
+        """The log key that signs the checkpoint of the next append batch."""
+        return self._signer
+
+    def set_signer(self, signer: NoteSigner) -> None:
+        """Sign the checkpoints of every later batch with ``signer`` (a log key rotation).
+
+        A batch reads the signer once, when it starts, so each checkpoint carries exactly
+        one key's signature.
+        """
+        self._signer = signer
+
     # -- writing ------------------------------------------------------------------------
 
     def initialize(self) -> SignedCheckpoint:

@@ -71,6 +71,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     # Inspectorate.
     ("POST", "/api/v1/audits"): frozenset({Role.INSPECTOR}),
     ("GET", "/api/v1/export"): frozenset({Role.INSPECTOR}),
+    ("POST", "/api/v1/complaints/{tracking_no}/status"): frozenset({Role.INSPECTOR}),
 }
 
 #: Server-rendered pages (``api.web``, the home page ``/`` included) have their own policy

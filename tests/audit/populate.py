@@ -83,7 +83,7 @@ class _Writer:
         return self.store.append(AppendRequest(kind=kind, at=self.now, body=body, attach=attach))
 
 
-def _receipt_attach(key: KeyPair) -> Callable[[AppendedEntry], Mapping[str, bytes]]:
+def receipt_attachment(key: KeyPair) -> Callable[[AppendedEntry], Mapping[str, bytes]]:
     def attach(entry: AppendedEntry) -> Mapping[str, bytes]:
         body = entry.body
         claims = ReceiptClaims(
@@ -190,7 +190,7 @@ def populate(
     schedule = default_schedule()
     seqs["schedule"] = writer.append("schedule.published", publication_body(schedule, admin)).seq
 
-    attach_receipt = _receipt_attach(receipt_key)
+    attach_receipt = receipt_attachment(receipt_key)
     number = {(o, c): 0 for o in OFFICES for c in counters[o]}
     day_start = start_ms - (start_ms + 7 * HOUR) % DAY  # 00:00 WIB of the first day
     pending_deposit: dict[str, tuple[str, int]] = {}

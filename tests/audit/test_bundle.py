@@ -14,7 +14,10 @@ from audit.bundle import BUNDLE_FORMAT, decode_prefixed
 from ledger.checkpoint import Checkpoint
 from ledger.storage import AppendRequest
 from ledger.tiles import decode_entry_bundle
+from receipts import KeyPair
+from tests.audit import tamper
 from tests.audit.conftest import INLINE, LogUnderTest
+from tests.audit.populate import RECEIPT_SEED, receipt_attachment
 
 
 def export(log: LogUnderTest, out: Path) -> None:
@@ -85,12 +88,16 @@ def test_export_of_a_growing_log_is_pinned_to_one_checkpoint(
     stop = threading.Event()
     appended: list[int] = []
 
-    def writer() -> None:
+    template = json.loads(tamper.entry_data(honest_log.attacker(), honest_log.meta.receipts[-1]))
+    attach = receipt_attachment(KeyPair(RECEIPT_SEED))
+
+    def writer() -> None:  # a counter issuing receipts, each signed in its append
         at = honest_log.meta.clock_ms
         while not stop.is_set():
             at += 1000
-            body = {"tracking_no": f"ADU-W{at}", "paid_claimed": 0, "text_commitment": "0" * 64}
-            appended.append(store.append(AppendRequest("complaint.filed", at, body)).seq)
+            body = {**template["body"], "receipt_no": f"{template['body']['receipt_no']}-{at}"}
+            request = AppendRequest("receipt.issued", at, body, attach=attach)
+            appended.append(store.append(request).seq)
 
     thread = threading.Thread(target=writer)
     thread.start()

@@ -64,12 +64,26 @@ export class HttpError extends Error {
   }
 }
 
-/** fetch JSON; a non-2xx answer throws HttpError carrying the RFC 9457 problem. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The page's CSRF token (pages with staff forms carry it in a meta tag), or null. */
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.getAttribute("content") : null;
+}
+
+/** fetch JSON; a non-2xx answer throws HttpError carrying the RFC 9457 problem.
+ *  Writes carry the page's CSRF token as X-CSRF-Token: the API refuses a write
+ *  authenticated by the session cookie without it. */
 export async function fetchJson(url, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const method = (options.method || "GET").toUpperCase();
+  const token = csrfToken();
+  if (token && !SAFE_METHODS.has(method)) headers["X-CSRF-Token"] = token;
   const response = await fetch(url, {
     credentials: "same-origin",
     ...options,
-    headers: { Accept: "application/json", ...(options.headers || {}) },
+    headers,
   });
   let body = null;
   try {
