@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from audit.calendar import OfficeHours
@@ -94,20 +95,14 @@ def _receipt_problem(body: Mapping[str, Any]) -> str:
     return f"'waiver' must be text, found {body.get('waiver')!r}"
 
 
+@dataclass(frozen=True, slots=True)
 class ComplianceTables:
     """What the compliance pass leaves for the reports."""
 
-    def __init__(
-        self,
-        reconciliation: list[ReconciliationRow],
-        days: DayBook,
-        patterns: PatternTables,
-        registry: Registry,
-    ) -> None:
-        self.reconciliation = reconciliation
-        self.days = days
-        self.patterns = patterns
-        self.registry = registry
+    reconciliation: list[ReconciliationRow]
+    days: DayBook
+    patterns: PatternTables
+    registry: Registry
 
 
 class ComplianceChecker:

@@ -214,8 +214,10 @@ class DayBook:
     # -- deposit.recorded ----------------------------------------------------------------
 
     def deposit(self, seq: int, body: Mapping[str, Any]) -> None:
-        office = str(body["office"])
-        counters = tuple(str(c) for c in body["counters"])
+        office, listed = str(body["office"]), body["counters"]
+        if not isinstance(listed, list):
+            raise TypeError(f"'counters' must be a list of counter codes, found {listed!r}")
+        counters = tuple(str(c) for c in listed)
         first, last = day_of_text(str(body["period_from"])), day_of_text(str(body["period_to"]))
         amount, deposited_at = int(body["amount"]), int(body["deposited_at"])
         expected = 0

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, Final
 
-from audit.compliance import ComplianceChecker
+from audit.compliance import ComplianceChecker, ComplianceTables
 from audit.entries import lenient_fields
 from audit.errors import TrustAnchorError
 from audit.findings import BreakKind, Finding, FindingSink
@@ -356,7 +356,7 @@ class _Audit:
         self.sink.extend(self.source.source_findings())
         self.sink.extend(self.keys.compare_anchor())
 
-    def _result(self, tables: Any) -> AuditResult:
+    def _result(self, tables: ComplianceTables) -> AuditResult:
         note = self.source.pinned_note
         root = None
         if note is not None:

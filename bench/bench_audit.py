@@ -416,7 +416,9 @@ if __name__ == "__main__":
     wall = time.perf_counter() - began
     # The workers are children of the fork server: stop it (it reaps them) so that their
     # CPU time reaches this process's RUSAGE_CHILDREN.
-    multiprocessing.forkserver._forkserver._stop()
+    stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({

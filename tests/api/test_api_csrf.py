@@ -43,7 +43,8 @@ def _issue(client: TestClient, key: str, **headers: str) -> int:
     response = client.post(
         "/api/v1/receipts", json=ISSUE, headers={"Idempotency-Key": key, **headers}
     )
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_attack_cookie_authenticated_write_without_token_is_refused(
@@ -92,9 +93,7 @@ def test_attack_token_of_another_session_is_refused(browser: TestClient, app: Fa
 
 def test_attack_cross_origin_write_is_refused_even_with_the_token(browser: TestClient) -> None:
     token = _login(browser)
-    status = _issue(
-        browser, "cross", **{"X-CSRF-Token": token, "Origin": "https://evil.example"}
-    )
+    status = _issue(browser, "cross", **{"X-CSRF-Token": token, "Origin": "https://evil.example"})
     assert status == 403
 
 

@@ -137,7 +137,9 @@ def test_erasing_a_note_leaves_the_log_verifiable(
 ) -> None:
     tracking = _file(client)
     inspector = staff_headers("inspektur")
-    assert _update(client, inspector, tracking, status="investigating", note=NOTE).status_code == 200
+    assert (
+        _update(client, inspector, tracking, status="investigating", note=NOTE).status_code == 200
+    )
     with app.state.services.engine.begin() as conn:
         conn.execute(delete(complaint_notes).where(complaint_notes.c.tracking_no == tracking))
     audit = client.post("/api/v1/audits", json={}, headers=inspector)

@@ -160,7 +160,9 @@ def test_cli_rotates_the_log_key(
     out = capsys.readouterr().out
     assert "new log key" in out
     trust = _log_keys(settings.trust_list_path.read_bytes())
-    assert trust[KeyStatus.ACTIVE].verifier_key in out
+    verifier_key = trust[KeyStatus.ACTIVE].verifier_key
+    assert verifier_key is not None
+    assert verifier_key in out
     assert main(["keys", "list"]) == 0
     listing = capsys.readouterr().out
     assert listing.count("log ") >= 2

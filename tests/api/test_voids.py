@@ -37,9 +37,7 @@ def _user_id(client: TestClient, staff_headers: Headers, username: str) -> str:
     return user_id
 
 
-def _void(
-    client: TestClient, staff_headers: Headers, seq: int, **extra: str
-) -> Any:
+def _void(client: TestClient, staff_headers: Headers, seq: int, **extra: str) -> Any:
     return client.post(
         f"/api/v1/receipts/{seq}/void",
         json={"reason": "Salah pilih layanan", **extra},

@@ -105,7 +105,8 @@ def test_dashboard_audit_goes_through_the_inspection_service(
 
     def counted(days: int | None = None) -> AuditResult:
         calls.append(days)
-        return real(days)
+        result: AuditResult = real(days)
+        return result
 
     monkeypatch.setattr(service, "run_audit", counted)
     sign_in(client, INSPECTOR_USER, next_page="/inspektorat")
