@@ -31,13 +31,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger receipts audit api tests
-	$(BIN)/ruff format --check ledger receipts audit api tests
+	$(BIN)/ruff check ledger receipts audit api tests bench
+	$(BIN)/ruff format --check ledger receipts audit api tests bench
 	$(BIN)/mypy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format ledger receipts audit api tests
-	$(BIN)/ruff check --fix ledger receipts audit api tests
+	$(BIN)/ruff format ledger receipts audit api tests bench
+	$(BIN)/ruff check --fix ledger receipts audit api tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,6 +19,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import queue
 import re
 import secrets
 import socket
@@ -203,7 +204,17 @@ def _load(base: str, token: str, per_client: int, server_pid: int) -> dict[str, 
     process = context.Process(target=_generate, args=(base, token, per_client, result))
     process.start()
     server_cpu = _cpu_seconds(server_pid)
-    latencies, elapsed, failed, generator_cpu = result.get(timeout=900)
+    deadline = time.monotonic() + 900
+    while True:
+        try:
+            latencies, elapsed, failed, generator_cpu = result.get(timeout=1)
+            break
+        except queue.Empty:
+            if not process.is_alive() or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(
+                    f"the load generator ended without results (exit code {process.exitcode})"
+                ) from None
     server_cpu = _cpu_seconds(server_pid) - server_cpu
     process.join()
     if failed:

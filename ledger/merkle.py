@@ -123,6 +123,25 @@ class TreeBuilder:
         self._stack.append((level, h))
         return created
 
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """Append many leaf hashes without reporting the nodes they complete.
+
+        The same tree as :meth:`append` one by one (RFC 9162 §2.1.1): leaf ``size`` merges
+        with as many stacked subtrees as ``size`` has trailing one bits.
+        """
+        stack = self._stack
+        size = self.size
+        sha256 = hashlib.sha256
+        for leaf in leaves:
+            h, level, index = leaf, 0, size
+            while index & 1:
+                h = sha256(b"\x01" + stack.pop()[1] + h).digest()
+                index >>= 1
+                level += 1
+            stack.append((level, h))
+            size += 1
+        self.size = size
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT

@@ -20,15 +20,19 @@ are specified in ``docs/ledger-format.md`` ("Verifying a log").
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import json
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import count
+from itertools import count, islice
+from typing import Any, Final
 
 from ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
-from ledger.encoding import ZERO_HASH, Entry, decode_entry
+from ledger.encoding import ENTRY_KINDS, MAX_ENTRY_BYTES, ZERO_HASH, Entry, decode_entry
 from ledger.errors import (
     ChainError,
     CheckpointError,
@@ -44,6 +48,10 @@ __all__ = ["BreakKind", "Finding", "LogReport", "LogVerifier"]
 
 #: Entries seen after entry k before k is judged.
 _LOOKAHEAD = 3
+#: Entries :meth:`LogVerifier.add_entries` reads, decodes and hashes at a time.
+_CHUNK = 1024
+#: A tree size no checkpoint reaches (the next stop of a run with no checkpoint ahead).
+_NO_STOP = 2**64 + 1
 
 
 class BreakKind(StrEnum):
@@ -325,15 +333,118 @@ class LogVerifier:
         """
         self._check_open()
         self._settle(0)
+        return self._push(seq, data, leaf_hash(data))
+
+    def add_entries(self, rows: Iterable[tuple[int, bytes]]) -> None:
+        """Feed many stored entries, in order, as ``(stored seq, stored bytes)`` pairs.
+
+        The verdicts, findings and errors are exactly those of calling :meth:`add_entry`
+        on each pair; this is the fast way to verify a whole log. Entries are taken in
+        chunks: each chunk is checked canonical with a few calls into the standard
+        library's C JSON code (see :func:`_canonical_fields`), hashed, and as long as every
+        entry carries the next seq and links to the entry before it, its leaves go into
+        the tree without per-entry bookkeeping. The first entry that does not fit that
+        pattern, and everything after it in the chunk, goes through :meth:`add_entry`'s
+        path, which decodes it with :func:`ledger.encoding.decode_entry` and names the
+        break precisely.
+        """
+        self._check_open()
+        self._settle(0)
+        it = iter(rows)
+        while chunk := list(islice(it, _CHUNK)):
+            self._add_chunk(chunk)
+
+    def _add_chunk(self, chunk: list[tuple[int, bytes]]) -> None:
+        datas = [data for _, data in chunk]
+        leaves = [_sha256(b"\x00" + data).digest() for data in datas]
+        start = self._clean_run(chunk, _canonical_fields(datas), leaves)
+        # ``start`` entries of the chunk link cleanly from the pending window on. All of
+        # them but the last are judged already (their successor links to them); the last
+        # waits for its successor like any other entry.
+        if start:
+            pending = list(self._window)
+            self._window.clear()
+            for item in pending:
+                self._take(item)
+            first_prev = self._last_leaf
+            self._take_run(leaves[: start - 1], first_seq=self._expect_seq)
+            prev = leaves[start - 2] if start > 1 else first_prev
+            stored, data = chunk[start - 1]
+            self._window.append(_Stored(stored, leaves[start - 1], self._expect_seq, prev, ""))
+        for k in range(start, len(chunk)):
+            stored, data = chunk[k]
+            self._push(stored, data, leaves[k])
+
+    def _clean_run(
+        self,
+        chunk: Sequence[tuple[int, bytes]],
+        fields: Sequence[tuple[int, str] | None],
+        leaves: Sequence[bytes],
+    ) -> int:
+        """How many leading entries of ``chunk`` continue the pending window cleanly.
+
+        Clean: no break pending or being resynchronized, every pending entry and every
+        counted chunk entry canonical, with the next stored seq, the next seq field, and
+        ``prev`` equal to the leaf hash of the entry before it. Comparing ``prev`` with
+        that leaf's lowercase hex also proves the field well-formed.
+        """
+        if self._resyncing:
+            return 0
+        stored, seq, prev = self._expect_stored, self._expect_seq, self._last_leaf
+        for item in self._window:
+            if item.stored != stored or item.seq != seq or item.prev != prev:
+                return 0
+            stored, seq, prev = stored + 1, seq + 1, item.leaf
+        want_prev = prev.hex()
+        for k, ((at_stored, _), found) in enumerate(zip(chunk, fields, strict=True)):
+            if found is None or at_stored != stored + k or found != (seq + k, want_prev):
+                return k
+            want_prev = leaves[k].hex()
+        return len(chunk)
+
+    def _take_run(self, leaves: Sequence[bytes], *, first_seq: int) -> None:
+        """:meth:`_take` for entries that each carry the next seq and link to the one before.
+
+        Leaves go into the tree in bulk between the sizes at which a checkpoint waits;
+        at those sizes the checkpoints are settled as :meth:`_take` would.
+        """
+        builder = self._builder
+        before, first_stored = self._last_leaf, self._expect_stored
+        done = 0
+        while done < len(leaves):
+            # Sizes below the next checkpoint's need no settling: add those leaves at once.
+            stop = self._next_stop()
+            upto = min(len(leaves), done + max(0, stop - builder.size - 1))
+            if upto > done:
+                builder.extend(leaves[done:upto])
+                done = upto
+            if done < len(leaves):
+                builder.append(leaves[done])
+                done += 1
+            self._last_leaf = leaves[done - 1]
+            self._last_prev = leaves[done - 2] if done > 1 else before
+            self._last_seq = first_seq + done - 1
+            self._expect_stored = first_stored + done
+            self._expect_seq = first_seq + done
+            self._settle(builder.size)
+
+    def _next_stop(self) -> int:
+        """The smallest tree size at which a checkpoint is waiting to be settled."""
+        stop = self._pending[0][0] if self._pending else _NO_STOP
+        head = self._stream_head
+        return head.size if head is not None and head.size < stop else stop
+
+    def _push(self, seq: int, data: bytes, leaf: bytes) -> Entry | None:
+        """Decode one stored entry and queue it for judgement (:meth:`add_entry`'s work)."""
         try:
             entry: Entry | None = decode_entry(data)
         except EncodingError as exc:
             entry = None
             problem = str(exc) or type(exc).__name__
         if entry is not None:
-            item = _Stored(seq, leaf_hash(data), entry.seq, entry.prev, "")
+            item = _Stored(seq, leaf, entry.seq, entry.prev, "")
         else:
-            item = _Stored(seq, leaf_hash(data), None, None, problem)
+            item = _Stored(seq, leaf, None, None, problem)
         self._window.append(item)
         if entry is None and not self._collect:
             # Judge everything up to this entry now: it cannot be returned as an Entry.
@@ -545,3 +656,118 @@ def _claimed_size(note: bytes) -> int | None:
         return Checkpoint.parse(text[: split + 1]).size
     except CheckpointError:
         return None
+
+
+# -- canonical entries, checked in bulk --------------------------------------------------------
+
+_sha256 = hashlib.sha256
+_ENTRY_KEYS: Final = frozenset({"at", "body", "kind", "prev", "seq"})
+#: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range of the data model.
+_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+#: UTF-8 lead bytes of characters beyond the Basic Multilingual Plane (and bytes no UTF-8
+#: text holds): where RFC 8785's UTF-16 key order (§3.2.3) and code-point order may differ.
+_BEYOND_BMP: Final = re.compile(rb"[\xf0-\xff]")
+#: Containers an entry may hold without counting its depth (the data model allows 32 levels).
+_MAX_CONTAINERS: Final = 32
+
+
+class _DeclinedError(Exception):
+    """The quick check leaves this entry to :func:`ledger.encoding.decode_entry`."""
+
+
+def _decline(text: str) -> Any:
+    raise _DeclinedError(text)
+
+
+_parse: Final = json.JSONDecoder(parse_float=_decline, parse_constant=_decline).raw_decode
+_serialize: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
+def _parsed_entry(data: bytes) -> dict[str, Any] | None:
+    """``data`` parsed as an entry object with well-typed fields, or ``None`` to decline.
+
+    Declines whatever the quick check cannot settle: anything over the size limit, more
+    than 32 containers, a float, NaN, text that is not one JSON object, a missing or extra
+    field, or a field of the wrong type or range.
+    """
+    if len(data) > MAX_ENTRY_BYTES or data.count(b"{") + data.count(b"[") > _MAX_CONTAINERS:
+        return None
+    try:
+        text = data.decode("utf-8")
+        value, end = _parse(text)
+    except (ValueError, _DeclinedError, RecursionError):
+        return None
+    if end != len(text) or type(value) is not dict or value.keys() != _ENTRY_KEYS:
+        return None
+    seq, at, kind = value["seq"], value["at"], value["kind"]
+    if (
+        type(seq) is not int
+        or seq < 0
+        or type(at) is not int
+        or at < 0
+        or type(kind) is not str
+        or kind not in ENTRY_KINDS
+        or type(value["prev"]) is not str
+        or type(value["body"]) is not dict
+    ):
+        return None
+    return value
+
+
+def _suspect(data: bytes) -> bool:
+    """Whether ``data`` may hold a null, an out-of-range integer or a key beyond the BMP."""
+    return (
+        b"null" in data
+        or _LONG_NUMBER.search(data) is not None
+        or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
+    )
+
+
+def _canonical_fields(datas: Sequence[bytes]) -> list[tuple[int, str] | None]:
+    """``(seq, prev)`` of each entry that is certainly canonical; ``None`` where undecided.
+
+    An entry counts only if :func:`ledger.encoding.decode_entry` would accept it: it parses
+    as one JSON object with the five entry fields, well typed (:func:`_parsed_entry`), holds
+    no null, no integer of 16 digits or more and no character beyond the BMP, and its bytes
+    are exactly the sorted, compact serialization of what was parsed. Within those bounds
+    that serialization is RFC 8785's (the reasoning of ``ledger.encoding.canonical_json``):
+    keys in code-point order equal UTF-16 order inside the BMP (§3.2.3), the same characters
+    are escaped the same way (§3.2.2.2), integers print alike (§3.2.2.3); duplicate keys and
+    any whitespace fail the comparison. ``prev`` is returned as text: the caller compares it
+    with a leaf hash's lowercase hex, which also proves it well-formed. ``None`` decides
+    nothing: the caller decodes such an entry with ``decode_entry`` and reports its verdict.
+
+    The comparison runs once for the whole chunk: the serialization of the list of parsed
+    objects equals ``"[" + ",".join(datas) + "]"`` exactly when each entry equals its own
+    serialization, because each entry alone parsed as one complete object, so the object
+    closing at the same offset in both strings forces equal lengths, entry by entry.
+    """
+    out: list[tuple[int, str] | None] = [None] * len(datas)
+    suspects = _suspect(b"\n".join(datas))
+    values: list[dict[str, Any]] = []
+    taken: list[int] = []
+    for i, data in enumerate(datas):
+        if suspects and _suspect(data):
+            continue
+        value = _parsed_entry(data)
+        if value is not None:
+            values.append(value)
+            taken.append(i)
+    if not values:
+        return out
+    try:
+        whole = _serialize(values).encode("utf-8")
+        same = whole == b"[" + b",".join([datas[i] for i in taken]) + b"]"
+    except UnicodeEncodeError:  # a lone surrogate, escaped in some entry
+        same = False
+    for value, i in zip(values, taken, strict=True):
+        if not same:
+            try:
+                if _serialize(value).encode("utf-8") != datas[i]:
+                    continue
+            except UnicodeEncodeError:
+                continue
+        out[i] = (value["seq"], value["prev"])
+    return out

@@ -3,10 +3,10 @@
 Pure: :meth:`ConfigState.apply` takes one decoded entry and returns the new state. The
 state holds the keyring (``key.added``/``key.retired``), the schedule publications
 (``schedule.published``), offices and counters (``office.added``/``counter.added``), the
-users registered in the log (``user.added``/``user.revoked``) and the counter-days that
-are closed (``day.closed``: no receipt may be issued at that counter on that WIB date any
-more). Every other kind of entry leaves it unchanged, so the state can be rebuilt from
-these entries alone.
+users registered in the log (``user.added``/``user.revoked``) and, per counter, the latest
+WIB date whose books are closed (``day.closed``: no receipt may be issued at that counter
+on that date any more). Every other kind of entry leaves it unchanged, so the state can be
+rebuilt from these entries alone.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ class ConfigState:
     offices: Mapping[str, Office] = field(default_factory=dict)
     counters: Mapping[tuple[str, str], Counter] = field(default_factory=dict)
     users: Mapping[str, int] = field(default_factory=dict)  # user id → user.added seq
-    #: (office, counter, WIB date) of every closed counter-day (docs/entries.md, day.closed).
-    closed_days: frozenset[tuple[str, str, str]] = frozenset()
+    #: (office, counter) → the latest WIB date closed there (docs/entries.md, day.closed).
+    closed_through: Mapping[tuple[str, str], str] = field(default_factory=dict)
     last_at: int = 0  # time of the latest entry folded
 
     def apply(self, entry: Entry) -> ConfigState:
@@ -92,13 +92,17 @@ class ConfigState:
         if entry.kind == "user.added":
             return replace(state, users={**state.users, str(body["user"]): entry.seq})
         if entry.kind == "day.closed":
-            day = (str(body["office"]), str(body["counter"]), str(body["date"]))
-            return replace(state, closed_days=state.closed_days | {day})
+            key, day = (str(body["office"]), str(body["counter"])), str(body["date"])
+            if day <= state.closed_through.get(key, ""):
+                return state  # a late closing of an earlier day
+            return replace(state, closed_through={**state.closed_through, key: day})
         return state
 
     def day_closed(self, office: str, counter: str, date: str) -> bool:
-        """Whether ``counter`` of ``office`` closed its books for the WIB ``date``."""
-        return (office, counter, date) in self.closed_days
+        """Whether the books of ``counter`` of ``office`` are closed for the WIB ``date``:
+        that day, or a later one, was closed (ISO dates compare as text)."""
+        closed = self.closed_through.get((office, counter))
+        return closed is not None and date <= closed
 
     def schedule_history(self) -> ScheduleHistory:
         """The published versions in log order (rebuilt; callers cache it)."""

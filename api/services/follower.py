@@ -2,8 +2,8 @@
 
 Other processes (a second server, ``bukti schedule publish``, ``bukti keys rotate``) append
 to the same log, so before each use :meth:`ConfigFollower.current` asks the database for
-configuration entries past the ones already folded — one indexed range query when there
-are none — and folds them into the :class:`~api.services.config_state.ConfigState`.
+configuration entries past the ones already folded — one range query, which also brings
+their bytes — and folds them into the :class:`~api.services.config_state.ConfigState`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine, exc
 
 from api.services.config_state import CONFIG_KINDS, ConfigState
-from api.store.log_index import seqs_of_kinds
+from api.store.log_index import entries_of_kinds
+from ledger.encoding import decode_entry
 from ledger.schedule.history import ScheduleHistory
 from ledger.storage import LogStore
 from ledger.storage.engine import storage_error
@@ -57,15 +58,14 @@ class ConfigFollower:
         with self._lock:
             try:
                 with self._engine.connect() as conn:
-                    seqs, size = seqs_of_kinds(conn, self._scanned, CONFIG_KINDS)
+                    found, size = entries_of_kinds(conn, self._scanned, CONFIG_KINDS)
             except exc.SQLAlchemyError as error:
                 raise storage_error(error, "reading configuration entries") from error
             snapshot = self._snapshot
-            if seqs:
+            if found:
                 state = snapshot.state
-                for seq in seqs:
-                    entry = self._store.entry(seq).decode()
-                    state = state.apply(entry)
+                for data in found:
+                    state = state.apply(decode_entry(data))
                 changed_schedule = len(state.schedule_entries) != len(
                     snapshot.state.schedule_entries
                 )

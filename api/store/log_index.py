@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from ledger.storage.models import EntryRow, LogHeadRow
 
-__all__ = ["seqs_of_kinds"]
+__all__ = ["entries_of_kinds", "seqs_of_kinds"]
 
 
 def seqs_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[list[int], int]:
@@ -27,3 +27,19 @@ def seqs_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[l
         .all()
     )
     return list(seqs), int(size)
+
+
+def entries_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[list[bytes], int]:
+    """The canonical bytes of the entries ``>= start`` of ``kinds``, in log order, read in
+    one query, and the log size they cover."""
+    size = conn.execute(select(LogHeadRow.size).where(LogHeadRow.id == 1)).scalar_one()
+    rows = (
+        conn.execute(
+            select(EntryRow.data)
+            .where(EntryRow.seq >= start, EntryRow.seq < size, EntryRow.kind.in_(list(kinds)))
+            .order_by(EntryRow.seq)
+        )
+        .scalars()
+        .all()
+    )
+    return [bytes(data) for data in rows], int(size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from api.store.tables import login_throttle, staff_credentials, staff_users
 
@@ -118,22 +118,26 @@ def insert_credential(conn: Connection, credential: CredentialRow, token_hash: s
     conn.execute(insert(staff_credentials).values(token_hash=token_hash, **values))
 
 
+#: Every authenticated request runs this: built once, so each call reuses its compiled form.
+_CREDENTIAL_BY_DIGEST = (
+    select(
+        *[staff_credentials.c[k] for k in CredentialRow.__slots__],
+        *[staff_users.c[k].label(f"u__{k}") for k in UserRow.__slots__],
+    )
+    .join(staff_users, staff_users.c.id == staff_credentials.c.user_id)
+    .where(staff_credentials.c.token_hash == bindparam("token_hash"))
+)
+_CREDENTIAL_FIELDS = len(CredentialRow.__slots__)
+
+
 def credential_by_digest(conn: Connection, token_hash: str) -> tuple[CredentialRow, UserRow] | None:
     """The credential with this token digest and its user, or ``None``."""
-    c, u = staff_credentials, staff_users
-    row = conn.execute(
-        select(
-            *[c.c[k] for k in CredentialRow.__slots__],
-            *[u.c[k].label(f"u__{k}") for k in UserRow.__slots__],
-        )
-        .join(u, u.c.id == c.c.user_id)
-        .where(c.c.token_hash == token_hash)
-    ).first()
+    row = conn.execute(_CREDENTIAL_BY_DIGEST, {"token_hash": token_hash}).first()
     if row is None:
         return None
-    m = row._mapping
-    credential = CredentialRow(**{k: m[k] for k in CredentialRow.__slots__})
-    user = UserRow(**{k: m[f"u__{k}"] for k in UserRow.__slots__})
+    # Columns come in the order selected: the credential's fields, then the user's.
+    credential = CredentialRow(*row[:_CREDENTIAL_FIELDS])
+    user = UserRow(*row[_CREDENTIAL_FIELDS:])
     return credential, user
 
 

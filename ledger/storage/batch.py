@@ -92,8 +92,8 @@ class _BatchWriter:
         self.series = _Series(conn)
         self.entries: list[tuple[int, str, int, bytes, bytes, bytes]] = []
         self.nodes: list[tuple[int, int, bytes]] = []
-        self.keys: list[dict[str, object]] = []
-        self.attachments: list[dict[str, object]] = []
+        self.keys: list[tuple[str, bytes, int]] = []
+        self.attachments: list[tuple[int, str, bytes]] = []
         self.pending_blobs: dict[tuple[int, str], bytes] = {}
 
     def read_attachment(self, seq: int, name: str) -> bytes | None:
@@ -119,12 +119,10 @@ class _BatchWriter:
         self.entries.append((seq, req.kind, req.at, data, leaf, self.prev))
         self.nodes.extend(self.tree.append(leaf))
         for name, blob in blobs.items():
-            self.attachments.append({"seq": seq, "name": name, "data": blob})
+            self.attachments.append((seq, name, blob))
             self.pending_blobs[(seq, name)] = blob
         if req.idempotency_key is not None and req.request_digest is not None:
-            self.keys.append(
-                {"key": req.idempotency_key, "request_digest": req.request_digest, "seq": seq}
-            )
+            self.keys.append((req.idempotency_key, req.request_digest, seq))
         self.prev = leaf
         return entry
 

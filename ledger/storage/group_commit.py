@@ -3,10 +3,15 @@
 A thread that submits work queues it, then either waits or — when no thread is leading —
 becomes the leader: it takes up to ``batch_max`` queued items (its own and everyone
 else's), commits them with one call, hands each waiter its outcome, and repeats until its
-own items are done. Then it steps down and another waiting thread takes over. While a
-leader is inside a commit (waiting for the disk), new work piles up in the queue and goes
-into the next batch, so the number of commits — fsyncs and checkpoint signatures — grows
-much slower than the number of appends.
+own items are done. Then it passes the lead to the thread whose items come next in the
+queue, if any. While a leader is inside a commit (waiting for the disk), new work piles up
+in the queue and goes into the next batch, so the number of commits — fsyncs and
+checkpoint signatures — grows much slower than the number of appends.
+
+Every waiting thread sleeps on its own lock and is woken exactly once: when its last item
+is done, or when it is handed the lead. With many concurrent submitters this matters: a
+shared condition variable would wake all of them after every commit just so that most can
+go back to sleep, and on a busy interpreter those wake-ups cost more than the commit.
 """
 
 from __future__ import annotations
@@ -26,12 +31,16 @@ R = TypeVar("R")
 
 
 class _Slot(Generic[T, R]):
-    __slots__ = ("done", "item", "outcome")
+    """One submitted item. The submitter's last slot carries the lock its thread sleeps on
+    (``None`` for the leader's own items: the leader does not sleep)."""
+
+    __slots__ = ("done", "item", "outcome", "wake")
 
     def __init__(self, item: T) -> None:
         self.item = item
         self.outcome: R | Exception | None = None
         self.done = False
+        self.wake: threading.Lock | None = None
 
 
 class GroupCommit(Generic[T, R]):
@@ -56,7 +65,10 @@ class GroupCommit(Generic[T, R]):
         self._commit = commit
         self._batch_max = batch_max
         self._batch_wait_s = batch_wait_s
-        self._cond = threading.Condition()
+        self._mutex = threading.Lock()
+        #: Signalled when the queue or the lead changes; waited on only by a lingering
+        #: leader and by :meth:`close`, never by submitters.
+        self._changed = threading.Condition(self._mutex)
         self._queue: deque[_Slot[T, R]] = deque()
         self._leading = False
         self._closed = False
@@ -64,7 +76,7 @@ class GroupCommit(Generic[T, R]):
     @property
     def queued(self) -> int:
         """Items waiting for a commit (not counting the batch being committed)."""
-        with self._cond:
+        with self._mutex:
             return len(self._queue)
 
     def submit(self, items: Sequence[T]) -> list[R | Exception]:
@@ -73,23 +85,24 @@ class GroupCommit(Generic[T, R]):
         if not slots:
             return []
         last = slots[-1]
-        with self._cond:
+        wake: threading.Lock | None = None
+        with self._mutex:
             if self._closed:
                 raise StoreClosedError("the log store is closed; no further appends")
             self._queue.extend(slots)
-            if self._batch_wait_s > 0:
-                self._cond.notify_all()  # a lingering leader may now have a full batch
-            while not last.done and self._leading:
-                self._cond.wait()
-            if not last.done:
+            if self._leading:
+                wake = threading.Lock()
+                wake.acquire()
+                last.wake = wake
+            else:
                 self._leading = True
+            if self._batch_wait_s > 0:
+                self._changed.notify_all()  # a lingering leader may now have a full batch
+        if wake is not None:
+            # Released once: when our last item is done, or when the lead is handed to us.
+            wake.acquire()
         if not last.done:
-            try:
-                self._lead(last)
-            finally:
-                with self._cond:
-                    self._leading = False
-                    self._cond.notify_all()
+            self._lead(last)
         return [self._outcome(s) for s in slots]
 
     @staticmethod
@@ -99,7 +112,7 @@ class GroupCommit(Generic[T, R]):
         return slot.outcome
 
     def _take_batch(self) -> list[_Slot[T, R]]:
-        with self._cond:
+        with self._mutex:
             if self._batch_wait_s > 0 and len(self._queue) < self._batch_max:
                 # Linger briefly so that a burst of appends shares one commit.
                 deadline = time.monotonic() + self._batch_wait_s
@@ -107,38 +120,57 @@ class GroupCommit(Generic[T, R]):
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
-                    self._cond.wait(remaining)
+                    self._changed.wait(remaining)
             count = min(self._batch_max, len(self._queue))
             return [self._queue.popleft() for _ in range(count)]
 
     def _lead(self, last: _Slot[T, R]) -> None:
-        # FIFO: once the submitter's last item is done, all of its items are.
-        while not last.done:
-            batch = self._take_batch()
-            try:
-                outcomes = list(self._commit([s.item for s in batch]))
-                if len(outcomes) != len(batch):
-                    raise AppendError(
-                        f"commit returned {len(outcomes)} outcomes for {len(batch)} appends"
-                    )
-            except BaseException as error:
-                self._finish(batch, [_batch_failure(error) for _ in batch])
-                raise
-            self._finish(batch, outcomes)
+        """Commit batches until ``last`` (this thread's last item) is done; pass the lead on."""
+        try:
+            # FIFO: once the submitter's last item is done, all of its items are.
+            while not last.done:
+                batch = self._take_batch()
+                try:
+                    outcomes = list(self._commit([s.item for s in batch]))
+                    if len(outcomes) != len(batch):
+                        raise AppendError(
+                            f"commit returned {len(outcomes)} outcomes for {len(batch)} appends"
+                        )
+                except BaseException as error:
+                    self._finish(batch, [_batch_failure(error) for _ in batch])
+                    raise
+                self._finish(batch, outcomes)
+        finally:
+            self._hand_over()
 
     def _finish(self, batch: list[_Slot[T, R]], outcomes: Sequence[R | Exception]) -> None:
-        with self._cond:
+        with self._mutex:
             for slot, outcome in zip(batch, outcomes, strict=True):
                 slot.outcome = outcome
                 slot.done = True
-            self._cond.notify_all()
+                if slot.wake is not None:
+                    slot.wake.release()
+            self._changed.notify_all()
+
+    def _hand_over(self) -> None:
+        """Wake the submitter whose items are next in the queue as the new leader."""
+        with self._mutex:
+            for slot in self._queue:
+                if slot.wake is not None:
+                    # Its last item is not done, so on waking that thread leads.
+                    slot.wake.release()
+                    slot.wake = None
+                    return
+            # Nobody is waiting (an empty queue, or only the items of a leader that failed).
+            self._leading = False
+            self._changed.notify_all()
 
     def close(self) -> None:
         """Refuse new work and wait until everything already queued is committed."""
-        with self._cond:
+        with self._mutex:
             self._closed = True
             while self._queue or self._leading:
-                self._cond.wait()
+                self._changed.wait()
 
 
 def _batch_failure(error: BaseException) -> AppendError:

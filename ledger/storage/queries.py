@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Connection, TextClause, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Select, TextClause, bindparam, insert, select, text, update
 
 from ledger.merkle import HASH_SIZE
 from ledger.storage.errors import AppendError, TreeSizeError
@@ -90,7 +90,41 @@ _MOVE_HEAD = (
     )
 )
 _INSERT_CHECKPOINT = insert(CheckpointRow)
-#: Driver-level inserts of the rows every batch writes, by the driver's placeholder style.
+_READ_IDEMPOTENCY = select(
+    IdempotencyRow.key, IdempotencyRow.request_digest, IdempotencyRow.seq
+).where(IdempotencyRow.key.in_(bindparam("keys", expanding=True)))
+_READ_ENTRY_ROWS = select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash).where(
+    EntryRow.seq.in_(bindparam("seqs", expanding=True))
+)
+_READ_ENTRY_RANGE = (
+    select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash)
+    .where(EntryRow.seq >= bindparam("start"), EntryRow.seq < bindparam("end"))
+    .order_by(EntryRow.seq)
+)
+_READ_ENTRY_RANGE_LIMITED = _READ_ENTRY_RANGE.limit(bindparam("limit"))
+_READ_ATTACHMENT = select(AttachmentRow.data).where(
+    AttachmentRow.seq == bindparam("seq"), AttachmentRow.name == bindparam("name")
+)
+_READ_ATTACHMENTS = select(AttachmentRow.seq, AttachmentRow.name, AttachmentRow.data).where(
+    AttachmentRow.seq.in_(bindparam("seqs", expanding=True))
+)
+_READ_NODE_RANGE = (
+    select(MerkleNodeRow.hash)
+    .where(
+        MerkleNodeRow.level == bindparam("level"),
+        MerkleNodeRow.idx >= bindparam("start"),
+        MerkleNodeRow.idx < bindparam("end"),
+    )
+    .order_by(MerkleNodeRow.idx)
+)
+_READ_SERIES = select(NumberSeriesRow.last_value).where(NumberSeriesRow.name == bindparam("name"))
+_INSERT_SERIES = insert(NumberSeriesRow)
+_UPDATE_SERIES = (
+    update(NumberSeriesRow)
+    .where(NumberSeriesRow.name == bindparam("series"))
+    .values(last_value=bindparam("value"))
+)
+#: Driver-level inserts of the rows batches write, by the driver's placeholder style.
 _INSERT_ENTRIES = {
     "qmark": "INSERT INTO entries (seq, kind, at, data, leaf_hash, prev) VALUES (?, ?, ?, ?, ?, ?)",
     "format": "INSERT INTO entries (seq, kind, at, data, leaf_hash, prev) "
@@ -99,6 +133,14 @@ _INSERT_ENTRIES = {
 _INSERT_NODES = {
     "qmark": "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
     "format": "INSERT INTO merkle_nodes (level, idx, hash) VALUES (%s, %s, %s)",
+}
+_INSERT_IDEMPOTENCY = {
+    "qmark": "INSERT INTO idempotency (key, request_digest, seq) VALUES (?, ?, ?)",
+    "format": "INSERT INTO idempotency (key, request_digest, seq) VALUES (%s, %s, %s)",
+}
+_INSERT_ATTACHMENTS = {
+    "qmark": "INSERT INTO attachments (seq, name, data) VALUES (?, ?, ?)",
+    "format": "INSERT INTO attachments (seq, name, data) VALUES (%s, %s, %s)",
 }
 
 
@@ -145,22 +187,25 @@ def insert_rows(
     *,
     entries: Sequence[tuple[int, str, int, bytes, bytes, bytes]],
     nodes: Sequence[tuple[int, int, bytes]],
-    idempotency: Sequence[dict[str, object]],
-    attachments: Sequence[dict[str, object]],
+    idempotency: Sequence[tuple[str, bytes, int]],
+    attachments: Sequence[tuple[int, str, bytes]],
 ) -> None:
     """Insert a batch's rows, each table with one ``executemany``, entries first.
 
-    Entries and nodes — every row of every batch — go straight to the driver's
-    ``executemany`` with positional tuples, skipping per-row SQLAlchemy processing.
+    ``idempotency`` rows are ``(key, request_digest, seq)``, ``attachments`` rows
+    ``(seq, name, data)``. Every row goes straight to the driver's ``executemany`` with
+    positional tuples, skipping per-row SQLAlchemy processing (the statements are plain
+    ``INSERT``s of bytes, text and integers: there is nothing to convert).
     """
+    style = _style(conn)
     if entries:
-        conn.exec_driver_sql(_INSERT_ENTRIES[_style(conn)], list(entries))
+        conn.exec_driver_sql(_INSERT_ENTRIES[style], list(entries))
     if nodes:
-        conn.exec_driver_sql(_INSERT_NODES[_style(conn)], list(nodes))
+        conn.exec_driver_sql(_INSERT_NODES[style], list(nodes))
     if idempotency:
-        conn.execute(insert(IdempotencyRow), list(idempotency))
+        conn.exec_driver_sql(_INSERT_IDEMPOTENCY[style], list(idempotency))
     if attachments:
-        conn.execute(insert(AttachmentRow), list(attachments))
+        conn.exec_driver_sql(_INSERT_ATTACHMENTS[style], list(attachments))
 
 
 def insert_checkpoint(conn: Connection, size: int, root: bytes, note: bytes) -> None:
@@ -204,11 +249,7 @@ def read_nodes(conn: Connection, coords: Sequence[tuple[int, int]]) -> list[byte
 
 def read_node_range(conn: Connection, level: int, start: int, end: int) -> list[bytes]:
     """Hashes of the nodes ``[start, end)`` of one tree level, in order (one range query)."""
-    rows = conn.execute(
-        select(MerkleNodeRow.hash)
-        .where(MerkleNodeRow.level == level, MerkleNodeRow.idx >= start, MerkleNodeRow.idx < end)
-        .order_by(MerkleNodeRow.idx)
-    ).all()
+    rows = conn.execute(_READ_NODE_RANGE, {"level": level, "start": start, "end": end}).all()
     return [bytes(h) for (h,) in rows]
 
 
@@ -216,12 +257,11 @@ def read_entries(
     conn: Connection, start: int, end: int, limit: int | None = None
 ) -> list[StoredEntry]:
     """Stored entries with ``start <= seq < end`` in order, at most ``limit`` of them."""
-    rows = conn.execute(
-        select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash)
-        .where(EntryRow.seq >= start, EntryRow.seq < end)
-        .order_by(EntryRow.seq)
-        .limit(limit)
-    ).all()
+    if limit is None:
+        rows = conn.execute(_READ_ENTRY_RANGE, {"start": start, "end": end}).all()
+    else:
+        params = {"start": start, "end": end, "limit": limit}
+        rows = conn.execute(_READ_ENTRY_RANGE_LIMITED, params).all()
     return [StoredEntry(seq, bytes(data), bytes(leaf)) for seq, data, leaf in rows]
 
 
@@ -229,20 +269,24 @@ def read_checkpoint_rows(
     conn: Connection, *, min_size: int = 0, limit: int | None = None, descending: bool = False
 ) -> list[tuple[int, bytes, bytes]]:
     """``(size, root, note)`` of stored checkpoints with ``size >= min_size``, ordered by size."""
+    params = {"min_size": min_size} if limit is None else {"min_size": min_size, "limit": limit}
+    rows = conn.execute(_checkpoints_statement(descending, limit is not None), params).all()
+    return [(size, bytes(root), bytes(note)) for size, root, note in rows]
+
+
+@cache
+def _checkpoints_statement(descending: bool, limited: bool) -> Select[int, bytes, bytes]:
     order = CheckpointRow.size.desc() if descending else CheckpointRow.size.asc()
     stmt = (
         select(CheckpointRow.size, CheckpointRow.root, CheckpointRow.note)
-        .where(CheckpointRow.size >= min_size)
+        .where(CheckpointRow.size >= bindparam("min_size"))
         .order_by(order)
-        .limit(limit)
     )
-    return [(size, bytes(root), bytes(note)) for size, root, note in conn.execute(stmt).all()]
+    return stmt.limit(bindparam("limit")) if limited else stmt
 
 
 def read_attachment(conn: Connection, seq: int, name: str) -> bytes | None:
-    data = conn.execute(
-        select(AttachmentRow.data).where(AttachmentRow.seq == seq, AttachmentRow.name == name)
-    ).scalar_one_or_none()
+    data = conn.execute(_READ_ATTACHMENT, {"seq": seq, "name": name}).scalar_one_or_none()
     return None if data is None else bytes(data)
 
 
@@ -252,11 +296,7 @@ def read_attachments(conn: Connection, seqs: Iterable[int]) -> dict[int, dict[st
     wanted = list(set(seqs))
     if not wanted:
         return out
-    rows = conn.execute(
-        select(AttachmentRow.seq, AttachmentRow.name, AttachmentRow.data).where(
-            AttachmentRow.seq.in_(wanted)
-        )
-    ).all()
+    rows = conn.execute(_READ_ATTACHMENTS, {"seqs": wanted}).all()
     for seq, name, data in rows:
         out.setdefault(seq, {})[name] = bytes(data)
     return out
@@ -267,11 +307,7 @@ def read_idempotency(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[b
     wanted = list(set(keys))
     if not wanted:
         return {}
-    rows = conn.execute(
-        select(IdempotencyRow.key, IdempotencyRow.request_digest, IdempotencyRow.seq).where(
-            IdempotencyRow.key.in_(wanted)
-        )
-    ).all()
+    rows = conn.execute(_READ_IDEMPOTENCY, {"keys": wanted}).all()
     return {key: (bytes(digest), seq) for key, digest, seq in rows}
 
 
@@ -280,17 +316,13 @@ def read_entry_rows(conn: Connection, seqs: Iterable[int]) -> dict[int, StoredEn
     wanted = list(set(seqs))
     if not wanted:
         return {}
-    rows = conn.execute(
-        select(EntryRow.seq, EntryRow.data, EntryRow.leaf_hash).where(EntryRow.seq.in_(wanted))
-    ).all()
+    rows = conn.execute(_READ_ENTRY_ROWS, {"seqs": wanted}).all()
     return {seq: StoredEntry(seq, bytes(data), bytes(leaf)) for seq, data, leaf in rows}
 
 
 def read_series(conn: Connection, name: str) -> int | None:
     """The last number handed out in series ``name`` (``None`` if never used)."""
-    value = conn.execute(
-        select(NumberSeriesRow.last_value).where(NumberSeriesRow.name == name)
-    ).scalar_one_or_none()
+    value = conn.execute(_READ_SERIES, {"name": name}).scalar_one_or_none()
     return None if value is None else int(value)
 
 
@@ -298,9 +330,7 @@ def write_series(conn: Connection, values: dict[str, int], existing: set[str]) -
     """Store the last number of each series touched by a batch."""
     new = [{"name": n, "last_value": v} for n, v in values.items() if n not in existing]
     if new:
-        conn.execute(insert(NumberSeriesRow), new)
-    for name, value in values.items():
-        if name in existing:
-            conn.execute(
-                update(NumberSeriesRow).where(NumberSeriesRow.name == name).values(last_value=value)
-            )
+        conn.execute(_INSERT_SERIES, new)
+    moved = [{"series": n, "value": v} for n, v in values.items() if n in existing]
+    if moved:
+        conn.execute(_UPDATE_SERIES, moved)

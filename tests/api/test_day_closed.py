@@ -9,6 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.services.config_state import ConfigState
+from ledger.encoding import Entry
 from tests.api.conftest import login
 from tests.conftest import FixedClock
 
@@ -86,3 +88,23 @@ def test_the_day_is_the_wib_date_not_the_utc_date(
     assert _issue(client, counter, "late-evening").status_code == 409
     clock.advance(60_000)
     assert _issue(client, counter, "midnight").status_code == 201
+
+
+def _closing(seq: int, counter: str, date: str) -> Entry:
+    body = {"office": "32.16.20-DLH", "counter": counter, "date": date}
+    return Entry(seq, "day.closed", 1_735_664_400_000 + seq, b"\0" * 32, body)
+
+
+def test_config_state_keeps_the_latest_closed_date_per_counter() -> None:
+    state = ConfigState()
+    for seq, (counter, date) in enumerate(
+        [("L01", "2025-01-02"), ("L01", "2025-01-01"), ("L02", "2024-12-31")]
+    ):
+        state = state.apply(_closing(seq, counter, date))
+    # A late closing of an earlier day does not reopen the later one.
+    assert state.day_closed("32.16.20-DLH", "L01", "2025-01-02")
+    assert not state.day_closed("32.16.20-DLH", "L01", "2025-01-03")
+    # Closing a forgotten past day does not close today.
+    assert state.day_closed("32.16.20-DLH", "L02", "2024-12-31")
+    assert not state.day_closed("32.16.20-DLH", "L02", "2025-01-02")
+    assert not state.day_closed("32.16.20-DUKCAPIL", "L01", "2025-01-02")
