@@ -4,12 +4,14 @@ An audit reads every entry of the log, so decoding is its hot path. :func:`read_
 first tries a fast check that accepts only bytes :func:`~ledger.encoding.decode_entry`
 is certain to accept: UTF-8 JSON that round-trips byte for byte through a sorted, compact
 serialisation, with no float, no number of 16 digits or more, no character beyond the
-Basic Multilingual Plane, shallow nesting and well-formed fields. For such bytes the
+Basic Multilingual Plane, no ``null``, shallow nesting and well-formed fields. For such
+bytes the
 sorted serialisation *is* the RFC 8785 form: code-point order equals UTF-16 order when
 no key holds a supplementary character (RFC 8785 §3.2.3), both escape exactly the
 control characters, ``"`` and ``\\`` (§3.2.2.2), and integers below 2**53 print the same
-(§3.2.2.3). Anything else — a long number, a duplicate key (it would not round-trip), a
-field out of place — goes to ``decode_entry``, whose verdict and message stand.
+(§3.2.2.3). Anything else — a long number, a ``null`` (outside the ledger's data model), a
+duplicate key (it would not round-trip), a field out of place — goes to ``decode_entry``,
+whose verdict and message stand.
 
 The result is the entry as a plain JSON object (``seq``, ``kind``, ``at``, ``prev`` as
 lowercase hex, ``body``): cheaper to make than :class:`~ledger.encoding.Entry`, and all an
@@ -35,8 +37,28 @@ EntryValue = dict[str, Any]
 #: ``prev`` of entry 0, as it appears in the entry.
 ZERO_PREV: Final = "0" * 64
 _FIELDS: Final = frozenset({"seq", "kind", "at", "prev", "body"})
+
+
+def _byte_classes() -> bytes:
+    """A ``bytes.translate`` table: digits to ``0``, the bytes a JSON number can follow
+    (``:``, ``,``, ``-``) to ``:``, the openers ``{`` and ``[`` to ``{``, all else to ``.``."""
+    table = bytearray(b"." * 256)
+    for byte in b"0123456789":
+        table[byte] = ord("0")
+    for byte in b":,-":
+        table[byte] = ord(":")
+    for byte in b"{[":
+        table[byte] = ord("{")
+    return bytes(table)
+
+
+_CLASSES: Final = _byte_classes()
 #: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range: let the judge decide.
-_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+#: (Found in the byte classes; a digit run after ``{`` is never JSON, so ``[`` may share it.)
+_LONG_AFTER_SEPARATOR: Final = b":" + b"0" * 16
+_LONG_AFTER_OPENER: Final = b"{" + b"0" * 16
+#: ``null`` is JSON but not in the ledger's data model (the bytes may also be inside a text).
+_NULL: Final = b"null"
 #: The UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
 #: and code-point order of keys could differ (and any byte no UTF-8 text contains).
 _BEYOND_BMP: Final = re.compile(rb"[\xf0-\xff]")
@@ -88,17 +110,21 @@ def _serialize(value: Any) -> str:
     return "".join(_encode(value, 0)) if _encode is not None else _dumps(value)
 
 
-def _fast(data: bytes) -> EntryValue | None:
+def _fast(data: bytes, expected_prev: str | None = None) -> EntryValue | None:
+    if not data or len(data) > MAX_ENTRY_BYTES:
+        return None
+    classes = data.translate(_CLASSES)
     if (
-        not data
-        or len(data) > MAX_ENTRY_BYTES
-        or _LONG_NUMBER.search(data) is not None
+        _LONG_AFTER_SEPARATOR in classes
+        or _LONG_AFTER_OPENER in classes
+        or classes.count(b"{") > _MAX_OPENERS
+        or _NULL in data
         or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
-        or data.count(b"{") + data.count(b"[") > _MAX_OPENERS
     ):
         return None
     try:
-        value = _parse(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        value = _parse(text)
     except (_DeclinedError, ValueError, RecursionError, StopIteration):
         return None
     if type(value) is not dict or value.keys() != _FIELDS:
@@ -117,22 +143,26 @@ def _fast(data: bytes) -> EntryValue | None:
         or at < 0
         or kind not in ENTRY_KINDS
         or type(prev) is not str
-        or _HEX64.fullmatch(prev) is None
+        or (prev != expected_prev and _HEX64.fullmatch(prev) is None)
         or (seq == 0 and prev != ZERO_PREV)
         or type(body) is not dict
     ):
         return None
-    try:
-        if _serialize(value).encode("utf-8") != data:
-            return None
-    except UnicodeEncodeError:  # a lone surrogate escaped in the input
+    # The text, decoded strictly from UTF-8, equals the serialisation exactly when the
+    # bytes equal its UTF-8 form; a lone surrogate escaped in the input comes back unescaped
+    # and differs.
+    if _serialize(value) != text:
         return None
     return value
 
 
-def read_entry(data: bytes) -> EntryValue:
-    """The entry in ``data``; raises :class:`~ledger.errors.EncodingError` if not canonical."""
-    value = _fast(data)
+def read_entry(data: bytes, expected_prev: str | None = None) -> EntryValue:
+    """The entry in ``data``; raises :class:`~ledger.errors.EncodingError` if not canonical.
+
+    ``expected_prev``: the hex leaf hash of the entry stored before, if known (a ``prev``
+    equal to it is well-formed without a further look).
+    """
+    value = _fast(data, expected_prev)
     if value is not None:
         return value
     entry = decode_entry(data)  # the authoritative verdict, with its precise message

@@ -123,24 +123,43 @@ class TreeBuilder:
         self._stack.append((level, h))
         return created
 
-    def extend(self, leaves: Iterable[bytes]) -> None:
+    def extend(self, leaves: Sequence[bytes]) -> None:
         """Append many leaf hashes without reporting the nodes they complete.
 
-        The same tree as :meth:`append` one by one (RFC 9162 §2.1.1): leaf ``size`` merges
-        with as many stacked subtrees as ``size`` has trailing one bits.
+        The same tree as :meth:`append` one leaf at a time (RFC 9162 §2.1.1), built a level
+        at a time: the new nodes of each level are hashed pairwise into the next one, the
+        first pairing with the old frontier node of that level when it is a right child.
         """
-        stack = self._stack
-        size = self.size
+        if not leaves:
+            return
         sha256 = hashlib.sha256
-        for leaf in leaves:
-            h, level, index = leaf, 0, size
-            while index & 1:
-                h = sha256(b"\x01" + stack.pop()[1] + h).digest()
-                index >>= 1
-                level += 1
-            stack.append((level, h))
-            size += 1
-        self.size = size
+        old = dict(self._stack)  # the frontier: one subtree per set bit of the old size
+        first = self.size  # index of the first new node on the current level
+        total = self.size + len(leaves)
+        nodes = list(leaves)
+        new: list[tuple[int, list[bytes]]] = []  # per level: first new index, new nodes
+        level = 0
+        while nodes:
+            new.append((first, nodes))
+            if first & 1:  # the first new node is a right child: its sibling is old
+                nodes = [old[level], *nodes]
+                first -= 1
+            # An odd last node has no right sibling yet: it completes no parent.
+            lefts, rights = nodes[0::2], nodes[1::2]
+            nodes = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(lefts, rights, strict=False)
+            ]
+            first >>= 1
+            level += 1
+        stack: list[tuple[int, bytes]] = []
+        for lvl in range(total.bit_length() - 1, -1, -1):
+            if total >> lvl & 1:
+                index = (total >> lvl) - 1
+                start, hashes = new[lvl] if lvl < len(new) else (index + 1, [])
+                stack.append((lvl, hashes[index - start] if index >= start else old[lvl]))
+        self._stack = stack
+        self.size = total
 
     def root(self) -> bytes:
         if not self._stack:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import json.scanner
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -662,13 +663,27 @@ def _claimed_size(note: bytes) -> int | None:
 
 _sha256 = hashlib.sha256
 _ENTRY_KEYS: Final = frozenset({"at", "body", "kind", "prev", "seq"})
-#: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range of the data model.
-_LONG_NUMBER: Final = re.compile(rb"[:,\[-][0-9]{16}")
+#: Containers an entry may hold without counting its depth (the data model allows 32 levels).
+_MAX_CONTAINERS: Final = 32
+
+
+def _number_shapes() -> bytes:
+    """A ``bytes.translate`` table: digits to ``0``, the bytes a JSON number may follow
+    (``:`` ``,`` ``[`` and a minus sign) to ``S``, everything else to ``x``."""
+    table = bytearray(b"x" * 256)
+    for byte in b"0123456789":
+        table[byte] = ord("0")
+    for byte in b":,[-":
+        table[byte] = ord("S")
+    return bytes(table)
+
+
+_SHAPES: Final = _number_shapes()
+#: A JSON number of 16 digits or more, which may leave the ±(2**53 - 1) range.
+_LONG_NUMBER: Final = b"S" + b"0" * 16
 #: UTF-8 lead bytes of characters beyond the Basic Multilingual Plane (and bytes no UTF-8
 #: text holds): where RFC 8785's UTF-16 key order (§3.2.3) and code-point order may differ.
 _BEYOND_BMP: Final = re.compile(rb"[\xf0-\xff]")
-#: Containers an entry may hold without counting its depth (the data model allows 32 levels).
-_MAX_CONTAINERS: Final = 32
 
 
 class _DeclinedError(Exception):
@@ -679,27 +694,37 @@ def _decline(text: str) -> Any:
     raise _DeclinedError(text)
 
 
-_parse: Final = json.JSONDecoder(parse_float=_decline, parse_constant=_decline).raw_decode
+#: The C scanner behind ``json.loads``, called at an offset of a chunk's text. (typeshed
+#: types its argument as the scanner class; any decoder carrying the hooks is what it takes.)
+_scan: Final = json.scanner.make_scanner(
+    json.JSONDecoder(parse_float=_decline, parse_constant=_decline)  # type: ignore[arg-type]
+)
 _serialize: Final = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
 
 
-def _parsed_entry(data: bytes) -> dict[str, Any] | None:
-    """``data`` parsed as an entry object with well-typed fields, or ``None`` to decline.
+def _suspect(data: bytes) -> bool:
+    """Whether ``data`` may hold a null, an out-of-range integer or a key beyond the BMP."""
+    return (
+        b"null" in data
+        or _LONG_NUMBER in data.translate(_SHAPES)
+        or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
+    )
 
-    Declines whatever the quick check cannot settle: anything over the size limit, more
-    than 32 containers, a float, NaN, text that is not one JSON object, a missing or extra
-    field, or a field of the wrong type or range.
+
+def _parsed_entry(text: str, pos: int, end: int) -> dict[str, Any] | None:
+    """``text[pos:end]`` parsed as an entry object with well-typed fields, or ``None``.
+
+    Declines whatever the quick check cannot settle: a float, NaN, text that is not
+    exactly one JSON object, a missing or extra field, or a field of the wrong type or
+    range.
     """
-    if len(data) > MAX_ENTRY_BYTES or data.count(b"{") + data.count(b"[") > _MAX_CONTAINERS:
-        return None
     try:
-        text = data.decode("utf-8")
-        value, end = _parse(text)
-    except (ValueError, _DeclinedError, RecursionError):
+        value, stop = _scan(text, pos)
+    except (StopIteration, ValueError, _DeclinedError, RecursionError):
         return None
-    if end != len(text) or type(value) is not dict or value.keys() != _ENTRY_KEYS:
+    if stop != end or type(value) is not dict or value.keys() != _ENTRY_KEYS:
         return None
     seq, at, kind = value["seq"], value["at"], value["kind"]
     if (
@@ -716,45 +741,54 @@ def _parsed_entry(data: bytes) -> dict[str, Any] | None:
     return value
 
 
-def _suspect(data: bytes) -> bool:
-    """Whether ``data`` may hold a null, an out-of-range integer or a key beyond the BMP."""
-    return (
-        b"null" in data
-        or _LONG_NUMBER.search(data) is not None
-        or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
-    )
-
-
 def _canonical_fields(datas: Sequence[bytes]) -> list[tuple[int, str] | None]:
     """``(seq, prev)`` of each entry that is certainly canonical; ``None`` where undecided.
 
-    An entry counts only if :func:`ledger.encoding.decode_entry` would accept it: it parses
-    as one JSON object with the five entry fields, well typed (:func:`_parsed_entry`), holds
-    no null, no integer of 16 digits or more and no character beyond the BMP, and its bytes
-    are exactly the sorted, compact serialization of what was parsed. Within those bounds
-    that serialization is RFC 8785's (the reasoning of ``ledger.encoding.canonical_json``):
+    An entry counts only if :func:`ledger.encoding.decode_entry` would accept it: at most
+    65,535 bytes and 32 containers (so no deeper nesting than the data model allows), no
+    null, no integer of 16 digits or more, no character beyond the BMP, parsed as one JSON
+    object with the five entry fields, well typed (:func:`_parsed_entry`), and its bytes
+    exactly the sorted, compact serialization of what was parsed. Within those bounds that
+    serialization is RFC 8785's (the reasoning of ``ledger.encoding.canonical_json``):
     keys in code-point order equal UTF-16 order inside the BMP (§3.2.3), the same characters
-    are escaped the same way (§3.2.2.2), integers print alike (§3.2.2.3); duplicate keys and
-    any whitespace fail the comparison. ``prev`` is returned as text: the caller compares it
+    are escaped the same way (§3.2.2.2), integers print alike (§3.2.2.3); duplicate keys,
+    floats and any whitespace fail. ``prev`` is returned as text: the caller compares it
     with a leaf hash's lowercase hex, which also proves it well-formed. ``None`` decides
     nothing: the caller decodes such an entry with ``decode_entry`` and reports its verdict.
 
-    The comparison runs once for the whole chunk: the serialization of the list of parsed
-    objects equals ``"[" + ",".join(datas) + "]"`` exactly when each entry equals its own
-    serialization, because each entry alone parsed as one complete object, so the object
-    closing at the same offset in both strings forces equal lengths, entry by entry.
+    The work runs a chunk at a time: the chunk's text is decoded once and each entry parsed
+    where it starts in it, and the serialization of the list of parsed objects is compared
+    once with ``"[" + ",".join(datas) + "]"``. The two are equal exactly when each entry
+    equals its own serialization: each entry alone parsed as one complete object, and an
+    object closing at the same offset in both strings forces equal lengths, entry by entry.
     """
     out: list[tuple[int, str] | None] = [None] * len(datas)
-    suspects = _suspect(b"\n".join(datas))
+    joined = b"\n".join(datas)
+    suspects = _suspect(joined)
+    single = joined.isascii()  # then one decode serves all, with equal byte and char offsets
+    text = joined.decode("ascii") if single else ""
     values: list[dict[str, Any]] = []
     taken: list[int] = []
+    pos = 0
     for i, data in enumerate(datas):
-        if suspects and _suspect(data):
-            continue
-        value = _parsed_entry(data)
-        if value is not None:
-            values.append(value)
-            taken.append(i)
+        end = pos + len(data)
+        if not (
+            (suspects and _suspect(data))
+            or len(data) > MAX_ENTRY_BYTES
+            or data.count(b"{") + data.count(b"[") > _MAX_CONTAINERS
+        ):
+            if single:
+                value = _parsed_entry(text, pos, end)
+            else:
+                try:
+                    alone = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    alone = ""
+                value = _parsed_entry(alone, 0, len(alone)) if alone else None
+            if value is not None:
+                values.append(value)
+                taken.append(i)
+        pos = end + 1
     if not values:
         return out
     try:
