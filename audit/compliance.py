@@ -53,7 +53,7 @@ from ledger.schedule.errors import (
     VerdictMismatchError,
 )
 
-__all__ = ["ComplianceChecker", "ComplianceTables", "DocumentLookup"]
+__all__ = ["ComplianceChecker", "ComplianceTables", "DocumentLookup", "ReceiptFacts", "receipt_facts"]
 
 #: Fetches a schedule document committed only by its SHA-256 (``None`` if unavailable).
 DocumentLookup = Callable[[str], bytes | None]
@@ -93,6 +93,56 @@ def _receipt_problem(body: Mapping[str, Any]) -> str:
     if type(body.get("inputs")) is not dict:
         return f"'inputs' must be a map, found {body.get('inputs')!r}"
     return f"'waiver' must be text, found {body.get('waiver')!r}"
+
+
+#: What the rules read from a ``receipt.issued`` body, as a plain tuple (cheap to build,
+#: to send from a worker process with :mod:`marshal`, and to unpack): office, counter,
+#: petugas, service, receipt number, schedule version, charged, recorded official fee, the
+#: inputs as ``(name, value)`` pairs in the body's order, waiver (or ``None``) and the
+#: CRC-32 of the number (:func:`audit.registry.number_crc`).
+ReceiptFacts = tuple[
+    str, str, str, str, str, str, int, int, tuple[tuple[str, Any], ...], str | None, int
+]
+
+
+def receipt_facts(body: dict[str, Any]) -> ReceiptFacts | None:
+    """The facts of a ``receipt.issued`` body, or ``None`` if a field is missing or of the
+    wrong type (the replay then names it). Pure: runs wherever the entry was read."""
+    get = body.get
+    office, counter, by = get("office"), get("counter"), get("by")
+    service, number, schedule = get("service"), get("receipt_no"), get("schedule")
+    charged, official, inputs, waiver = (
+        get("charged"),
+        get("official_fee"),
+        get("inputs"),
+        get("waiver"),
+    )
+    if not (
+        type(office) is str
+        and type(counter) is str
+        and type(by) is str
+        and type(service) is str
+        and type(number) is str
+        and type(schedule) is str
+        and type(charged) is int
+        and type(official) is int
+        and type(inputs) is dict
+        and (waiver is None or type(waiver) is str)
+    ):
+        return None
+    return (
+        office,
+        counter,
+        by,
+        service,
+        number,
+        schedule,
+        charged,
+        official,
+        tuple(inputs.items()),
+        waiver,
+        number_crc(number),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,16 +208,29 @@ class ComplianceChecker:
             try:
                 handler(seq, at, body)
             except (_MalformedBodyError, KeyError, TypeError, ValueError) as exc:
-                self._sink.add(
-                    Finding(
-                        "compliance.malformed_body",
-                        f"{kind} at seq {seq} cannot be checked: {exc}",
-                        seq=seq,
-                        evidence={"kind": kind},
-                    )
-                )
+                self._malformed(seq, kind, exc)
         if self._last_at is None or at > self._last_at:
             self._last_at = at
+
+    def receipt_issued(self, seq: int, at: int, facts: ReceiptFacts) -> None:
+        """:meth:`apply` of a ``receipt.issued`` entry, given :func:`receipt_facts` of its
+        body (the audit's hot path: most entries are receipts)."""
+        try:
+            self._issue(seq, at, facts)
+        except (_MalformedBodyError, KeyError, TypeError, ValueError) as exc:
+            self._malformed(seq, "receipt.issued", exc)
+        if self._last_at is None or at > self._last_at:
+            self._last_at = at
+
+    def _malformed(self, seq: int, kind: str, exc: Exception) -> None:
+        self._sink.add(
+            Finding(
+                "compliance.malformed_body",
+                f"{kind} at seq {seq} cannot be checked: {exc}",
+                seq=seq,
+                evidence={"kind": kind},
+            )
+        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -279,17 +342,22 @@ class ComplianceChecker:
         return version
 
     def _judge(
-        self, at: int, service: str, inputs: dict[str, Any], charged: int, waiver: str | None
+        self,
+        at: int,
+        service: str,
+        inputs: tuple[tuple[str, Any], ...],
+        charged: int,
+        waiver: str | None,
     ) -> tuple[VerdictCode, int | None, str | None]:
         version = self._version(at)
         if version is None:
             return VerdictCode.NO_SCHEDULE_IN_FORCE, None, None
         # Bodies come from canonical JSON, so equal inputs list their items in equal order.
-        key = (version.id, service, tuple(inputs.items()), charged, waiver is not None)
+        key = (version.id, service, inputs, charged, waiver is not None)
         cached = self._verdicts.get(key)
         if cached is None:
             try:
-                verdict = check(version, Charge(service, inputs, charged, at, waiver))
+                verdict = check(version, Charge(service, dict(inputs), charged, at, waiver))
                 cached = (verdict.code, verdict.official_fee, verdict.version_id)
             except InvalidChargeError:
                 cached = (VerdictCode.INVALID_INPUTS, None, version.id)
@@ -299,33 +367,20 @@ class ComplianceChecker:
         return cached
 
     def _receipt(self, seq: int, at: int, body: dict[str, Any]) -> None:
-        get = body.get
-        office, counter, by = get("office"), get("counter"), get("by")
-        service, number, schedule = get("service"), get("receipt_no"), get("schedule")
-        charged, official, inputs, waiver = (
-            get("charged"),
-            get("official_fee"),
-            get("inputs"),
-            get("waiver"),
-        )
-        if not (
-            type(office) is str
-            and type(counter) is str
-            and type(by) is str
-            and type(service) is str
-            and type(number) is str
-            and type(schedule) is str
-            and type(charged) is int
-            and type(official) is int
-            and type(inputs) is dict
-            and (waiver is None or type(waiver) is str)
-        ):
+        facts = receipt_facts(body)
+        if facts is None:
             raise _MalformedBodyError(_receipt_problem(body))
+        self._issue(seq, at, facts)
+
+    def _issue(self, seq: int, at: int, facts: ReceiptFacts) -> None:
+        office, counter, by, service, number, schedule, charged, official, inputs, waiver, crc = (
+            facts
+        )
         who = self._who.get((office, counter, by))
         if who is None:
             who = self._who[(office, counter, by)] = self._identify(office, counter, by)
         loket, issuer, unknown = who
-        self.receipts.add(seq, loket, charged, issuer, number)
+        self.receipts.add(seq, loket, charged, issuer, crc)
         self.days.receipt(seq, loket, at, charged)
         self.patterns.receipt(seq, loket, issuer, at, charged)
         if unknown is not None:

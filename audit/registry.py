@@ -115,13 +115,14 @@ class ReceiptIndex:
         self._flags.extend(bytes(missing))
         return True
 
-    def add(self, seq: int, loket: int, charged: int, issuer: int, number: str) -> None:
-        if not self._grow(seq):
+    def add(self, seq: int, loket: int, charged: int, issuer: int, crc: int) -> None:
+        """Index the receipt at ``seq``; ``crc`` is :func:`number_crc` of its number."""
+        if seq >= len(self._flags) and not self._grow(seq):
             return
         self._loket[seq] = loket
         self._charged[seq] = charged
         self._issuer[seq] = issuer
-        self._crc[seq] = number_crc(number)
+        self._crc[seq] = crc
         self._flags[seq] = _RECEIPT
 
     def get(self, seq: int) -> ReceiptRef | None:

@@ -41,7 +41,9 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 #: A NIK-shaped number (region 32.16.09, born 05-01-1990, a woman: day + 40) and demo names.
 NIK = "3216094501900003"
 RESIDENT_NAMES = ("Siti Nurhaliza", "Budi Santoso")
-NIK_SHAPE = re.compile(rb"(?<![0-9])[0-9]{16}(?![0-9])")
+#: Sixteen digits standing alone: not a run of digits inside a hex or base64 hash, which
+#: random hashes contain now and then. The planted NIK is also searched for literally.
+NIK_SHAPE = re.compile(rb"(?<![0-9A-Za-z+/])[0-9]{16}(?![0-9A-Za-z+/=])")
 
 
 def _settings(root: Path, **overrides: Any) -> Settings:
@@ -327,6 +329,8 @@ def test_secret_comparisons_are_constant_time() -> None:
 def _scan(label: str, data: bytes, findings: list[str]) -> None:
     for match in NIK_SHAPE.finditer(data):
         findings.append(f"{label}: NIK-shaped {match.group().decode()}")
+    if NIK.encode() in data:
+        findings.append(f"{label}: the planted NIK")
     for name in RESIDENT_NAMES:
         for form in (name, name.lower(), name.upper()):
             if form.encode() in data:
