@@ -119,6 +119,17 @@ class OfficeHours:
         minute = (local % DAY_MS) // 60_000
         return self.opens <= minute < self.closes
 
+    def day_window(self, at_ms: int) -> tuple[int, int, int, int]:
+        """``(day start, day end, open from, open until)`` in UTC ms for the WIB day of
+        ``at_ms``: a time ``t`` of that day is inside the hours exactly when
+        ``open_from <= t < open_until`` (an empty range on a day off), as :meth:`contains`
+        says — one comparison for every later time of the same day."""
+        day = (at_ms + WIB_OFFSET_MS) // DAY_MS
+        start = day * DAY_MS - WIB_OFFSET_MS
+        if not is_working_day(day):
+            return start, start + DAY_MS, start, start
+        return start, start + DAY_MS, start + self.opens * 60_000, start + self.closes * 60_000
+
 
 def _minutes(text: str) -> int:
     hours, minutes = text.strip().split(":")

@@ -214,9 +214,37 @@ class ComplianceChecker:
 
     def receipt_issued(self, seq: int, at: int, facts: ReceiptFacts) -> None:
         """:meth:`apply` of a ``receipt.issued`` entry, given :func:`receipt_facts` of its
-        body (the audit's hot path: most entries are receipts)."""
+        body — the audit's hot path: most entries are receipts, and most receipts only
+        update the tallies."""
+        office, counter, by, service, number, schedule, charged, official, inputs, waiver, crc = (
+            facts
+        )
         try:
-            self._issue(seq, at, facts)
+            who = self._who.get((office, counter, by))
+            if who is None:
+                who = self._who[(office, counter, by)] = self._identify(office, counter, by)
+            loket, issuer, unknown = who
+            self.receipts.add(seq, loket, charged, issuer, crc)
+            self.days.receipt(seq, loket, at, charged)
+            self.patterns.receipt(seq, loket, issuer, at, charged)
+            if unknown is not None:
+                self._unknown(
+                    seq,
+                    f"receipt {number} names counter {office}/{counter} and petugas {by}; "
+                    f"the log registers {unknown}",
+                    {"office": office, "counter": counter},
+                )
+            span = self._span
+            if span is not None and span[0] <= at < span[1]:
+                # Bodies come from canonical JSON: equal inputs list their items in equal order.
+                key = (span[2].id, service, inputs, charged, waiver is not None)
+                verdict = self._verdicts.get(key)
+                if verdict is not None and verdict == (VerdictCode.OK, official, schedule):
+                    pass  # the usual case: priced as recorded, by the version in force
+                else:
+                    self._receipt_verdict(seq, at, facts)
+            else:
+                self._receipt_verdict(seq, at, facts)
         except (_MalformedBodyError, KeyError, TypeError, ValueError) as exc:
             self._malformed(seq, "receipt.issued", exc)
         if self._last_at is None or at > self._last_at:
@@ -349,7 +377,8 @@ class ComplianceChecker:
         charged: int,
         waiver: str | None,
     ) -> tuple[VerdictCode, int | None, str | None]:
-        version = self._version(at)
+        span = self._span
+        version = span[2] if span is not None and span[0] <= at < span[1] else self._version(at)
         if version is None:
             return VerdictCode.NO_SCHEDULE_IN_FORCE, None, None
         # Bodies come from canonical JSON, so equal inputs list their items in equal order.
@@ -370,26 +399,11 @@ class ComplianceChecker:
         facts = receipt_facts(body)
         if facts is None:
             raise _MalformedBodyError(_receipt_problem(body))
-        self._issue(seq, at, facts)
+        self.receipt_issued(seq, at, facts)
 
-    def _issue(self, seq: int, at: int, facts: ReceiptFacts) -> None:
-        office, counter, by, service, number, schedule, charged, official, inputs, waiver, crc = (
-            facts
-        )
-        who = self._who.get((office, counter, by))
-        if who is None:
-            who = self._who[(office, counter, by)] = self._identify(office, counter, by)
-        loket, issuer, unknown = who
-        self.receipts.add(seq, loket, charged, issuer, crc)
-        self.days.receipt(seq, loket, at, charged)
-        self.patterns.receipt(seq, loket, issuer, at, charged)
-        if unknown is not None:
-            self._unknown(
-                seq,
-                f"receipt {number} names counter {office}/{counter} and petugas {by}; "
-                f"the log registers {unknown}",
-                {"office": office, "counter": counter},
-            )
+    def _receipt_verdict(self, seq: int, at: int, facts: ReceiptFacts) -> None:
+        """Re-check the charge of a receipt against the schedule in force (cached)."""
+        office, counter, _, service, number, schedule, charged, official, inputs, waiver, _ = facts
         code, fee, version_id = self._judge(at, service, inputs, charged, waiver)
         if code is VerdictCode.OK and fee == official and version_id == schedule:
             return  # the usual case

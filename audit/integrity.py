@@ -25,7 +25,7 @@ than the log are *truncation*.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import islice
@@ -43,12 +43,13 @@ from ledger.errors import (
     NoteSignatureError,
     UnknownKeyError,
 )
-from ledger.merkle import verify_consistency
+from ledger.merkle import HASH_SIZE, verify_consistency
 from ledger.note import NoteVerifier, open_note
 
 __all__ = [
     "ChainChecker",
     "CheckpointChecker",
+    "Head",
     "NoteCheck",
     "Observation",
     "check_note",
@@ -74,6 +75,10 @@ class Observation(NamedTuple):
 
 
 _BEFORE_START: Final = Observation(pos=-1, seq=-1, prev=None, leaf=ZERO_PREV)
+
+#: An entry of a run that the chain checker must look at one by one:
+#: ``(seq, prev hex, why the bytes are not canonical)``, as in :class:`Observation`.
+Head = tuple[int | None, str | None, str | None]
 
 
 class ChainChecker:
@@ -122,6 +127,51 @@ class ChainChecker:
             self._evaluate(obs)
         self._recent.append(obs)
         self.last = obs
+
+    def observe_run(self, first_pos: int, leaves: bytes, heads: Mapping[int, Head]) -> None:
+        """:meth:`observe` each entry of a run stored from position ``first_pos``, given its
+        leaf hashes (concatenated) and, by index in the run, the ``(seq, prev, problem)`` of
+        every entry that does not follow the one before it in line (index 0 included; see
+        :mod:`audit.chunks`). Every other entry is canonical, links to the one before and
+        carries the next ``seq``; while the chain is in step such an entry takes the usual
+        case of :meth:`observe`, which leaves only the newest few entries to remember.
+        """
+        count = len(leaves) // HASH_SIZE
+        starts = sorted(heads)
+        if not starts or starts[0] != 0:
+            raise ValueError("the first entry of a run must be listed among its heads")
+        for start, end in zip(starts, [*starts[1:], count], strict=True):
+            seq, prev, problem = heads[start]
+            self.observe(Observation(first_pos + start, seq, prev, _hex(leaves, start), problem))
+            i = start + 1
+            while i < end and not self._in_step():
+                assert seq is not None  # a listed entry followed in line is canonical
+                self.observe(
+                    Observation(
+                        first_pos + i, seq + i - start, _hex(leaves, i - 1), _hex(leaves, i)
+                    )
+                )
+                i += 1
+            if i == end:
+                continue
+            assert seq is not None
+            # In step: entries i..end-1 each take the usual case (see _in_step).
+            for j in range(max(i, end - _RECENT), end):
+                self._recent.append(
+                    Observation(first_pos + j, seq + j - start, _hex(leaves, j - 1), _hex(leaves, j))
+                )
+            self.last = self._recent[-1]
+
+    def _in_step(self) -> bool:
+        """Whether the next entry, if it links to the newest one seen and carries the next
+        ``seq``, takes the usual case of :meth:`observe`: nothing is pending, and the newest
+        entry was canonical and in its place."""
+        newest = self._recent[-1]
+        return (
+            self._pending is None
+            and newest.problem is None
+            and newest.seq == newest.pos + self._base
+        )
 
     def finish(self) -> None:
         """Resolve a break seen at the very last entry."""
@@ -322,6 +372,10 @@ class ChainChecker:
             ),
         )
         self._explained_until = second.pos + 1
+
+
+def _hex(leaves: bytes, index: int) -> str:
+    return leaves[HASH_SIZE * index : HASH_SIZE * (index + 1)].hex()
 
 
 def peek_checkpoint(note: bytes) -> Checkpoint:

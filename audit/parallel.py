@@ -1,77 +1,32 @@
 """Running the per-entry and per-receipt checks on every core, or inline.
 
-The checks themselves are pure functions of their arguments (:func:`check_entry_chunk`,
-:func:`audit.receipt_check.check_receipts`); this module only decides *where* they run:
-in a :class:`concurrent.futures.ProcessPoolExecutor` (``forkserver`` where available, so
-workers never inherit a database connection or a thread) or in the calling process when
-``workers == 0``. Results are consumed in submission order, so the audit stays a
+The checks themselves are pure functions of their arguments
+(:func:`audit.chunks.check_entry_chunk`, :func:`audit.receipt_check.check_receipts`); this
+module only decides *where* they run: in a :class:`concurrent.futures.ProcessPoolExecutor`
+(``forkserver`` where available, so workers never inherit a database connection or a
+thread) or in the calling process when ``workers == 0``. Results are consumed in submission order, so the audit stays a
 deterministic function of its input however many workers run.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-import marshal
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
-from audit.entries import EntryValue, read_entry
-from ledger.errors import EncodingError
+from audit.chunks import EntryChunk, check_entry_chunk
 
 __all__ = ["EntryChunk", "Workers", "check_entry_chunk"]
 
 T = TypeVar("T")
 
 #: Modules a worker needs, imported once by the fork server.
-_PRELOAD = ("audit.parallel", "audit.receipt_check")
-
-
-@dataclass(frozen=True, slots=True)
-class EntryChunk:
-    """The checked entries of one run: leaf hashes (32 bytes each, concatenated); by index
-    in the run, why an entry is not canonical; and the decoded entries (``None`` where not
-    canonical) — as objects when the chunk was checked in this process, else each as
-    :mod:`marshal` bytes, which the main process loads three times faster than it parses
-    the JSON again (marshal is safe here: the bytes come from our own worker)."""
-
-    leaves: bytes
-    problems: dict[int, str]
-    values: list[EntryValue | None] | None = None
-    marshalled: list[bytes] | None = None
-
-    def value(self, index: int) -> EntryValue | None:
-        if self.values is not None:
-            return self.values[index]
-        assert self.marshalled is not None
-        # Bytes our own worker wrote from values it decoded (never input data).
-        loaded: EntryValue | None = marshal.loads(self.marshalled[index])  # noqa: S302
-        return loaded
-
-
-def check_entry_chunk(job: tuple[Sequence[bytes], bool]) -> EntryChunk:
-    """Canonical-form check and RFC 9162 §2.1.1 leaf hash of each entry of ``job[0]``;
-    ``job[1]``: the chunk stays in this process (keep the values as objects)."""
-    datas, in_process = job
-    leaves = bytearray()
-    problems: dict[int, str] = {}
-    values: list[EntryValue | None] = []
-    for i, data in enumerate(datas):
-        leaves += hashlib.sha256(b"\x00" + data).digest()
-        try:
-            values.append(read_entry(data))
-        except EncodingError as exc:
-            problems[i] = str(exc)
-            values.append(None)
-    if in_process:
-        return EntryChunk(bytes(leaves), problems, values=values)
-    return EntryChunk(bytes(leaves), problems, marshalled=[marshal.dumps(v) for v in values])
+_PRELOAD = ("audit.parallel", "audit.chunks", "audit.receipt_check")
 
 
 class _Done(Future[Any]):

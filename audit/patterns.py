@@ -102,13 +102,19 @@ class Patterns:
         self._issued: dict[int, list[int]] = {}  # user index -> [receipts, voids]
         self._outside: dict[int, list[int]] = {}  # loket -> [count, first, last]
         self._runs: dict[int, _Run] = {}
+        self._round_unit = thresholds.round_unit
+        #: :meth:`OfficeHours.day_window` of the day of the last receipt.
+        self._window = (0, 0, 0, 0)
 
     def receipt(self, seq: int, loket: int, issuer: int, at: int, charged: int) -> None:
         counts = self._issued.get(issuer)
         if counts is None:
             counts = self._issued[issuer] = [0, 0]
         counts[0] += 1
-        if not self._hours.contains(at):
+        window = self._window
+        if not window[0] <= at < window[1]:
+            window = self._window = self._hours.day_window(at)
+        if not window[2] <= at < window[3]:  # outside the office hours
             outside = self._outside.get(loket)
             if outside is None:
                 self._outside[loket] = [1, seq, seq]
@@ -118,13 +124,13 @@ class Patterns:
         run = self._runs.get(loket)
         if run is None:
             run = self._runs[loket] = _Run()
-        if charged > 0 and charged % self._t.round_unit == 0:
+        if charged > 0 and charged % self._round_unit == 0:
             if not run.length:
                 run.first, run.total = seq, 0
             run.length += 1
             run.last = seq
             run.total += charged
-        else:
+        elif run.length:
             self._close_run(loket, run)
 
     def void(self, issuer: int) -> None:

@@ -1,7 +1,7 @@
 """Every signed receipt against the trust anchor and against its own ledger entry.
 
-A job holds a run of receipts (their entry bytes and ``receipt.cose`` attachments) and the
-receipts keys as of that point of the log; :func:`check_receipts` is pure and picklable, so
+A job holds a run of receipts (what their entries say, as the main pass read them, and
+their ``receipt.cose`` attachments) and the receipts keys as of that point of the log; :func:`check_receipts` is pure and picklable, so
 jobs run in worker processes on every core. For each receipt (``docs/receipt-format.md``):
 
 1. the attachment exists (a receipt the log acknowledged must never be lost);
@@ -16,14 +16,13 @@ jobs run in worker processes on every core. For each receipt (``docs/receipt-for
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from audit.compliance import ReceiptFacts
 from audit.findings import BreakKind, Finding
 from audit.keys import ReceiptKeys
-from ledger.merkle import leaf_hash
 from receipts.claims import ReceiptClaims, ReceiptKind, decode_claims
 from receipts.cose import parse_sign1
 from receipts.errors import (
@@ -38,24 +37,25 @@ from receipts.keys import Keyring
 from receipts.trustlist import TrustList
 from receipts.verify import verify_receipt
 
-__all__ = ["ReceiptJob", "ReceiptRecord", "check_receipts"]
+__all__ = ["ReceiptEntry", "ReceiptJob", "check_receipts"]
 
-
-@dataclass(frozen=True, slots=True)
-class ReceiptRecord:
-    """One receipt to check. ``voided`` is set for a void: (counter, amount) of the
-    receipt it cancels, as the log recorded them."""
-
-    seq: int
-    entry: bytes
-    cose: bytes | None
-    voided: tuple[str, int] | None = None
+#: What one receipt is checked against, as the main pass read it from the receipt's entry:
+#: ``(stored position, seq, at, leaf hash, said, voided)``. The stored position keys the
+#: attachment and the findings; ``said`` is the entry's :data:`~audit.compliance.ReceiptFacts`
+#: or, where those could not be read or for a void, its body; ``voided`` is set for a void:
+#: ``(counter, amount)`` of the receipt it cancels, as the log recorded them. Plain tuples:
+#: a job of them crosses to a worker process cheaply.
+ReceiptEntry = tuple[int, int, int, bytes, ReceiptFacts | dict[str, Any], tuple[str, int] | None]
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptJob:
+    """A run of receipts to check with the receipts keys as of that point of the log;
+    ``coses[i]`` is the ``receipt.cose`` attachment of ``entries[i]`` (``None``: absent)."""
+
     keys: ReceiptKeys
-    records: tuple[ReceiptRecord, ...]
+    entries: Sequence[ReceiptEntry]
+    coses: Sequence[bytes | None]
 
 
 def check_receipts(job: ReceiptJob) -> list[Finding]:
@@ -63,12 +63,12 @@ def check_receipts(job: ReceiptJob) -> list[Finding]:
     registered = TrustList(Keyring(job.keys.registered))
     anchor_only = TrustList(Keyring(job.keys.anchor_only))
     findings: list[Finding] = []
-    for record in job.records:
-        findings.extend(_check(record, registered, anchor_only))
+    for entry, cose in zip(job.entries, job.coses, strict=True):
+        findings.extend(_check(entry, cose, registered, anchor_only))
     return findings
 
 
-def _finding(code: str, record: ReceiptRecord, message: str, **evidence: Any) -> Finding:
+def _finding(code: str, record: ReceiptEntry, message: str, **evidence: Any) -> Finding:
     kinds = {
         "integrity.receipt_signature": BreakKind.BAD_SIGNATURE,
         "integrity.unknown_key": BreakKind.UNKNOWN_KEY,
@@ -77,7 +77,7 @@ def _finding(code: str, record: ReceiptRecord, message: str, **evidence: Any) ->
     return Finding(
         code,
         message,
-        seq=record.seq,
+        seq=record[0],
         kind=kinds.get(code, BreakKind.RECEIPT),
         evidence=evidence,
     )
@@ -91,10 +91,10 @@ def _claims_of(cose: bytes) -> ReceiptClaims | None:
 
 
 def _check(
-    record: ReceiptRecord, registered: TrustList, anchor_only: TrustList
+    record: ReceiptEntry, cose: bytes | None, registered: TrustList, anchor_only: TrustList
 ) -> Iterable[Finding]:
-    seq = record.seq
-    if record.cose is None:
+    seq = record[0]
+    if cose is None:
         yield _finding(
             "integrity.receipt_missing",
             record,
@@ -103,10 +103,10 @@ def _check(
         return
     claims: ReceiptClaims | None = None
     try:
-        claims = verify_receipt(record.cose, registered).claims
+        claims = verify_receipt(cose, registered).claims
     except UnknownKeyError as exc:
         try:
-            claims = verify_receipt(record.cose, anchor_only).claims
+            claims = verify_receipt(cose, anchor_only).claims
         except UnknownKeyError:
             yield _finding(
                 "integrity.unknown_key",
@@ -118,7 +118,7 @@ def _check(
             return
         except ReceiptVerificationError as inner:
             yield from _failure(record, inner)
-            claims = _claims_of(record.cose) if _claims_still_worth(inner) else None
+            claims = _claims_of(cose) if _claims_still_worth(inner) else None
         yield _finding(
             "integrity.key_lifecycle",
             record,
@@ -130,7 +130,7 @@ def _check(
         yield from _failure(record, exc)
         if not _claims_still_worth(exc):
             return
-        claims = _claims_of(record.cose)
+        claims = _claims_of(cose)
     if claims is not None:
         yield from _compare(record, claims)
 
@@ -140,8 +140,8 @@ def _claims_still_worth(error: ReceiptVerificationError) -> bool:
     return isinstance(error, KeyValidityError | FeeMismatchError)
 
 
-def _failure(record: ReceiptRecord, error: ReceiptVerificationError) -> Iterable[Finding]:
-    seq = record.seq
+def _failure(record: ReceiptEntry, error: ReceiptVerificationError) -> Iterable[Finding]:
+    seq = record[0]
     if isinstance(error, BadSignatureError):
         yield _finding(
             "integrity.receipt_signature",
@@ -172,48 +172,72 @@ def _failure(record: ReceiptRecord, error: ReceiptVerificationError) -> Iterable
         )
 
 
-def _compare(record: ReceiptRecord, claims: ReceiptClaims) -> Iterable[Finding]:
-    entry = json.loads(record.entry)
-    body: dict[str, Any] = entry["body"]
-    leaf = leaf_hash(record.entry)
+def _expected(record: ReceiptEntry, commitment_size: int) -> dict[str, object]:
+    """The claims the receipt of ``record`` must carry, by :class:`ReceiptClaims` field."""
+    _, seq, at, leaf, said, voided = record
     expected: dict[str, object] = {
-        "ledger_index": entry["seq"],
-        "commitment": leaf[: len(claims.commitment)].hex(),
-        "issued_at": entry["at"] // 1000,
-        "office_code": body.get("office"),
+        "ledger_index": seq,
+        # RFC 9162 §2.1.1: the commitment is the first bytes of the entry's leaf hash.
+        "commitment": leaf[:commitment_size].hex(),
+        "issued_at": at // 1000,
     }
-    if record.voided is None:
+    if type(said) is tuple:  # the facts of a receipt.issued body
+        office, counter, _, service, number, schedule, charged, official, _, waiver, _ = said
+        expected.update(
+            office_code=office,
+            kind=ReceiptKind.NORMAL.name,
+            counter_code=counter,
+            number=number,
+            service_code=service,
+            schedule_version=schedule,
+            official_fee=official,
+            amount_charged=charged,
+            waiver_ref=waiver,
+        )
+        return expected
+    assert isinstance(said, dict)
+    expected["office_code"] = said.get("office")
+    if voided is None:
         expected.update(
             kind=ReceiptKind.NORMAL.name,
-            counter_code=body.get("counter"),
-            number=body.get("receipt_no"),
-            service_code=body.get("service"),
-            schedule_version=body.get("schedule"),
-            official_fee=body.get("official_fee"),
-            amount_charged=body.get("charged"),
-            waiver_ref=body.get("waiver"),
+            counter_code=said.get("counter"),
+            number=said.get("receipt_no"),
+            service_code=said.get("service"),
+            schedule_version=said.get("schedule"),
+            official_fee=said.get("official_fee"),
+            amount_charged=said.get("charged"),
+            waiver_ref=said.get("waiver"),
         )
     else:
-        counter, amount = record.voided
+        counter, amount = voided
         expected.update(
             kind=ReceiptKind.VOID.name,
             counter_code=counter,
-            voided_number=body.get("receipt_no"),
+            voided_number=said.get("receipt_no"),
             amount_charged=amount,
         )
-    found = {name: getattr(claims, name) for name in expected if name not in ("commitment", "kind")}
-    found["commitment"] = claims.commitment.hex()
-    found["kind"] = claims.kind.name
-    differing = {
-        k: {"entry": expected[k], "receipt": found[k]} for k in expected if expected[k] != found[k]
-    }
+    return expected
+
+
+def _compare(record: ReceiptEntry, claims: ReceiptClaims) -> Iterable[Finding]:
+    expected = _expected(record, len(claims.commitment))
+    differing: dict[str, dict[str, object]] = {}
+    for name, want in expected.items():
+        if name == "commitment":
+            found: object = claims.commitment.hex()
+        elif name == "kind":
+            found = claims.kind.name
+        else:
+            found = getattr(claims, name)
+        if want != found:
+            differing[name] = {"entry": want, "receipt": found}
     if differing:
         names = ", ".join(sorted(differing))
         commits = "commitment" in differing or "ledger_index" in differing
         yield _finding(
             "integrity.receipt_mismatch",
             record,
-            f"receipt of entry {record.seq} "
+            f"receipt of entry {record[0]} "
             + ("does not commit to this entry" if commits else "says something else than its entry")
             + f" ({names})",
             differences=differing,

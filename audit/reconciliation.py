@@ -21,7 +21,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from audit.calendar import day_number, day_of_text, day_text, deadline_ms
+from audit.calendar import (
+    DAY_MS,
+    WIB_OFFSET_MS,
+    day_number,
+    day_of_text,
+    day_text,
+    deadline_ms,
+)
 from audit.findings import Finding, FindingSink, Where
 from audit.registry import Registry
 
@@ -136,7 +143,7 @@ class DayBook:
     # -- contributions -------------------------------------------------------------------
 
     def receipt(self, seq: int, loket: int, at: int, charged: int) -> None:
-        day = day_number(at)
+        day = (at + WIB_OFFSET_MS) // DAY_MS  # day_number(at), inline: once per receipt
         today = self._today.get(loket)
         if today is not None and today[0] == day:
             tally = today[1]

@@ -16,22 +16,24 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from itertools import islice
 from typing import Any, Final
 
+from audit.chunks import ChunkJob, EntryChunk, Record, check_entry_chunk
 from audit.compliance import ComplianceChecker, ComplianceTables
-from audit.entries import lenient_fields
 from audit.errors import TrustAnchorError
 from audit.findings import BreakKind, Finding, FindingSink
-from audit.integrity import ChainChecker, CheckpointChecker, Observation, peek_checkpoint
+from audit.integrity import ChainChecker, CheckpointChecker, peek_checkpoint
 from audit.keys import KeyState, load_trust_list
 from audit.options import AuditOptions
-from audit.parallel import EntryChunk, Workers, check_entry_chunk
-from audit.receipt_check import ReceiptJob, ReceiptRecord, check_receipts
+from audit.parallel import Workers
+from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
 from audit.result import AuditResult, Scope
 from audit.since import SavedCheckpoint, open_saved_checkpoint
 from audit.source import RECEIPT_ATTACHMENT, AuditSource
+from audit.tree import RunTree
 from ledger.errors import LedgerError
-from ledger.merkle import EMPTY_ROOT, TreeBuilder, verify_consistency
+from ledger.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 from receipts.errors import TrustListError
 from receipts.trustlist import TrustList
 
@@ -131,7 +133,7 @@ class _Audit:
         self.sink = FindingSink(report_from=self.report_from)
         self.keys = KeyState(anchor)
         self.chain = ChainChecker(self.sink)
-        self.tree = TreeBuilder()
+        self.tree = RunTree(CHUNK)
         self.checkpoints = CheckpointChecker(
             source.checkpoints(),
             origin=source.origin,
@@ -152,7 +154,7 @@ class _Audit:
         self.pos = 0
         self.first_at: int | None = None
         self.last_at: int | None = None
-        self.pending_receipts: list[tuple[int, bytes, tuple[str, int] | None]] = []
+        self.pending_receipts: list[ReceiptEntry] = []
         self.receipt_futures: deque[Future[list[Finding]]] = deque()
         self.receipts_checked = 0
 
@@ -166,7 +168,7 @@ class _Audit:
         window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
         depth = max(1, self.workers.count)  # chunks checked ahead: one per worker
         for stored, datas in self._chunks():
-            job = (datas, self.workers.inline)
+            job: ChunkJob = (datas, self.workers.inline)
             window.append((self.workers.submit(check_entry_chunk, job), stored, datas))
             if len(window) > depth:
                 self._consume(*window.popleft())
@@ -187,58 +189,72 @@ class _Audit:
         return self._result(tables)
 
     def _chunks(self) -> Iterator[tuple[list[int], list[bytes]]]:
-        """Runs of ``(stored seqs, entry bytes)``; the stored seq keys the attachments."""
-        stored: list[int] = []
-        datas: list[bytes] = []
-        for seq, data in self.source.entries(0):
-            stored.append(seq)
-            datas.append(data)
-            if len(datas) == CHUNK:
-                yield stored, datas
-                stored, datas = [], []
-        if datas:
-            yield stored, datas
+        """Runs of ``(stored seqs, entry bytes)``; the stored seq keys the attachments.
+        Every run but the last holds :data:`CHUNK` entries (:class:`~audit.tree.RunTree`)."""
+        entries = self.source.entries(0)
+        while batch := list(islice(entries, CHUNK)):
+            yield [seq for seq, _ in batch], [data for _, data in batch]
 
     def _consume(self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]) -> None:
         checked = future.result()
-        leaves, problems, value_of = checked.leaves, checked.problems, checked.value
-        tree, checkpoints = self.tree, self.checkpoints
-        observe, append, entry = self.chain.observe, tree.append, self._entry
+        first, count = self.pos, len(datas)
+        leaves, levels = checked.leaves, checked.levels
+        self.chain.observe_run(first, leaves, checked.heads)
+        kinds = self.kinds
+        for kind, seen in checked.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + seen
+        records = checked.replay_records()
+        checkpoints = self.checkpoints
         since_size = self.since.size if self.since is not None else -1
-        stop = _next_stop(self.pos, checkpoints.next_size, since_size)
-        pos = self.pos
-        for i, data in enumerate(datas):
-            leaf = leaves[32 * i : 32 * i + 32]
-            problem = problems.get(i) if problems else None
-            value: dict[str, Any] | None = None
-            if problem is None:
-                value = value_of(i)
-                assert value is not None
-                seq, prev = value["seq"], value["prev"]
-            else:
-                seq, prev = lenient_fields(data)
-            observe(Observation(pos, seq, prev, leaf.hex(), problem))
-            pos += 1
-            append(leaf)
-            if pos == stop:  # a checkpoint, or the saved checkpoint, has this size
-                self.pos = pos
-                root = tree.root()
-                checkpoints.at_size(pos, root, value["at"] if value is not None else self.last_at)
-                if pos == since_size:
-                    self._check_since_root(root)
-                stop = _next_stop(pos, checkpoints.next_size, since_size)
-            if value is not None:
-                entry(value, data, stored[i])
-        self.pos = pos
+        done, replayed = first, 0  # tree heads checked up to size ``done``; entries replayed
+        while (stop := _next_stop(done, checkpoints.next_size, since_size)) > 0:
+            if stop > first + count:
+                break
+            # A checkpoint (or the saved checkpoint) of size ``stop``: it is judged with the
+            # keys as of the entries before its newest one, which is replayed after it.
+            newest = stop - first - 1
+            self._replay(records, stored, leaves, replayed, newest)
+            replayed = newest
+            root = self.tree.root_within(stop, leaves, levels)
+            record = records[newest]
+            checkpoints.at_size(stop, root, record[2] if record is not None else self.last_at)
+            if stop == since_size:
+                self._check_since_root(root)
+            done = stop
+        self._replay(records, stored, leaves, replayed, count)
+        self.tree.complete(count, leaves, levels)
+        self.pos = first + count
         self._flush_receipts()
 
-    def _entry(self, value: dict[str, Any], data: bytes, stored_seq: int) -> None:
-        seq, kind, at, body = value["seq"], value["kind"], value["at"], value["body"]
-        kinds = self.kinds
-        kinds[kind] = kinds.get(kind, 0) + 1
-        if self.first_at is None:
-            self.first_at = at
-        self.last_at = at
+    def _replay(
+        self, records: list[Record | None], stored: list[int], leaves: bytes, start: int, end: int
+    ) -> None:
+        """Replay the canonical entries ``start..end - 1`` of a run, in order."""
+        issue = self.compliance.receipt_issued
+        receipts = self.options.verify_signatures
+        report_from = self.report_from
+        last_at = self.last_at
+        for i in range(start, end):
+            record = records[i]
+            if record is None:  # not canonical: the chain checker has reported it
+                continue
+            seq, kind, at, body, facts = record
+            if last_at is None:
+                self.first_at = at
+            last_at = at
+            if facts is not None:  # the usual case: a receipt whose body the rules can read
+                issue(seq, at, facts)
+                if receipts and seq >= report_from:
+                    leaf = leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)]
+                    self._queue_receipt((stored[i], seq, at, leaf, facts, None))
+                continue
+            assert body is not None
+            self._entry(seq, kind, at, body, stored[i], leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)])
+        self.last_at = last_at
+
+    def _entry(
+        self, seq: int, kind: str, at: int, body: dict[str, Any], stored_seq: int, leaf: bytes
+    ) -> None:
         if kind in _KEY_KINDS:
             self._flush_receipts()  # receipts before a key change are checked with the old keys
             problem = self.keys.apply(seq, kind, body)
@@ -252,21 +268,19 @@ class _Audit:
                 ref = self.compliance.receipts.get(target) if type(target) is int else None
                 if ref is not None:
                     voided = (self.compliance.registry.lokets[ref.loket][1], ref.charged)
-            self.pending_receipts.append((stored_seq, data, voided))
-            if len(self.pending_receipts) >= RECEIPT_JOB:
-                self._flush_receipts()
+            self._queue_receipt((stored_seq, seq, at, leaf, body, voided))
+
+    def _queue_receipt(self, entry: ReceiptEntry) -> None:
+        self.pending_receipts.append(entry)
+        if len(self.pending_receipts) >= RECEIPT_JOB:
+            self._flush_receipts()
 
     def _flush_receipts(self) -> None:
         if not self.pending_receipts:
             return
         pending, self.pending_receipts = self.pending_receipts, []
-        blobs = self.source.attachments(RECEIPT_ATTACHMENT, [seq for seq, _, _ in pending])
-        job = ReceiptJob(
-            self.keys.receipt_keys(),
-            tuple(
-                ReceiptRecord(seq, data, blobs.get(seq), voided) for seq, data, voided in pending
-            ),
-        )
+        blobs = self.source.attachments(RECEIPT_ATTACHMENT, [entry[0] for entry in pending])
+        job = ReceiptJob(self.keys.receipt_keys(), pending, [blobs.get(e[0]) for e in pending])
         self.receipts_checked += len(pending)
         self.receipt_futures.append(self.workers.submit(check_receipts, job))
         while self.receipt_futures and self.receipt_futures[0].done():

@@ -150,7 +150,14 @@ def _request_bytes(host: str, token: str, key: str) -> bytes:
 
 
 async def _client(
-    host: str, port: int, token: str, prefix: str, count: int, out: list[float], errors: list[int]
+    host: str,
+    port: int,
+    token: str,
+    prefix: str,
+    *,
+    count: int,
+    out: list[float],
+    errors: list[int],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     connection = _Connection(reader, writer)
@@ -172,7 +179,9 @@ async def _drive(host: str, port: int, token: str, per_client: int) -> tuple[lis
     run_id = secrets.token_hex(4)
     await asyncio.gather(
         *(
-            _client(host, port, token, f"{run_id}-{n}", per_client, latencies, errors)
+            _client(
+                host, port, token, f"{run_id}-{n}", count=per_client, out=latencies, errors=errors
+            )
             for n in range(CLIENTS)
         )
     )
@@ -223,7 +232,9 @@ def _load(base: str, token: str, per_client: int, server_pid: int) -> dict[str, 
     return {
         "rps": len(ordered) / elapsed,
         "p50": statistics.median(ordered) * 1000,
+        "p90": ordered[min(len(ordered) - 1, int(len(ordered) * 0.90))] * 1000,
         "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "max": ordered[-1] * 1000,
         "server_cpu_ms": server_cpu / len(ordered) * 1000,
         "generator_cpu_ms": generator_cpu / len(ordered) * 1000,
     }
@@ -275,11 +286,13 @@ def _measure_backend(label: str, database_url: str | None, per_client: int) -> l
         with _serve("bench.bench_api:baseline_app", env) as (base, pid):
             _load(base, "", max(2, per_client // 10), pid)  # warm-up
             bare = _load(base, "", per_client, pid)
-    _log(
-        f"{label}: issue {issue['rps']:,.0f} req/s, server CPU {issue['server_cpu_ms']:.2f} ms/req, "
-        f"generator CPU {issue['generator_cpu_ms']:.3f} ms/req; bare {bare['rps']:,.0f} req/s, "
-        f"server CPU {bare['server_cpu_ms']:.2f} ms/req"
-    )
+    for name, got in (("issue", issue), ("bare", bare)):
+        _log(
+            f"{label} {name}: {got['rps']:,.0f} req/s, latency p50/p90/p99/max "
+            f"{got['p50']:.0f}/{got['p90']:.0f}/{got['p99']:.0f}/{got['max']:.0f} ms, server "
+            f"CPU {got['server_cpu_ms']:.2f} ms/req, generator CPU "
+            f"{got['generator_cpu_ms']:.3f} ms/req"
+        )
     ratio_target = ">= 0.5 x baseline req/s"
     return [
         {

@@ -29,7 +29,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import count, islice
+from itertools import count, islice, repeat
+from operator import add
 from typing import Any, Final
 
 from ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
@@ -419,6 +420,8 @@ class LogVerifier:
             if upto > done:
                 builder.extend(leaves[done:upto])
                 done = upto
+                # What settling each size passed would have done: no checkpoint waits there.
+                self._settled = builder.size
             if done < len(leaves):
                 builder.append(leaves[done])
                 done += 1
@@ -724,15 +727,15 @@ def _parsed_entry(text: str, pos: int, end: int) -> dict[str, Any] | None:
         value, stop = _scan(text, pos)
     except (StopIteration, ValueError, _DeclinedError, RecursionError):
         return None
-    if stop != end or type(value) is not dict or value.keys() != _ENTRY_KEYS:
-        return None
-    seq, at, kind = value["seq"], value["at"], value["kind"]
     if (
-        type(seq) is not int
+        stop != end
+        or type(value) is not dict
+        or value.keys() != _ENTRY_KEYS
+        or type(seq := value["seq"]) is not int
         or seq < 0
-        or type(at) is not int
+        or type(at := value["at"]) is not int
         or at < 0
-        or type(kind) is not str
+        or type(kind := value["kind"]) is not str
         or kind not in ENTRY_KINDS
         or type(value["prev"]) is not str
         or type(value["body"]) is not dict
@@ -764,20 +767,23 @@ def _canonical_fields(datas: Sequence[bytes]) -> list[tuple[int, str] | None]:
     """
     out: list[tuple[int, str] | None] = [None] * len(datas)
     joined = b"\n".join(datas)
-    suspects = _suspect(joined)
     single = joined.isascii()  # then one decode serves all, with equal byte and char offsets
     text = joined.decode("ascii") if single else ""
+    # Chunk-wide looks first (in C); entry by entry only where the chunk needs it.
+    containers = list(
+        map(add, map(bytes.count, datas, repeat(b"{")), map(bytes.count, datas, repeat(b"[")))
+    )
+    shapes_ok = max(containers) <= _MAX_CONTAINERS and max(map(len, datas)) <= MAX_ENTRY_BYTES
+    suspects = _suspect(joined)
     values: list[dict[str, Any]] = []
     taken: list[int] = []
     pos = 0
     for i, data in enumerate(datas):
         end = pos + len(data)
-        if not (
-            (suspects and _suspect(data))
-            or len(data) > MAX_ENTRY_BYTES
-            or data.count(b"{") + data.count(b"[") > _MAX_CONTAINERS
-        ):
-            if single:
+        if shapes_ok or (containers[i] <= _MAX_CONTAINERS and len(data) <= MAX_ENTRY_BYTES):
+            if suspects and _suspect(data):
+                value = None
+            elif single:
                 value = _parsed_entry(text, pos, end)
             else:
                 try:

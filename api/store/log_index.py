@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from ledger.storage.models import EntryRow, LogHeadRow
 
@@ -29,17 +29,26 @@ def seqs_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[l
     return list(seqs), int(size)
 
 
+# Every request that reads the configuration runs these two: built once, so each call
+# reuses their compiled form instead of rebuilding the expressions.
+_LOG_SIZE = select(LogHeadRow.size).where(LogHeadRow.id == 1)
+_ENTRIES_OF_KINDS = (
+    select(EntryRow.data)
+    .where(
+        EntryRow.seq >= bindparam("start"),
+        EntryRow.seq < bindparam("size"),
+        EntryRow.kind.in_(bindparam("kinds", expanding=True)),
+    )
+    .order_by(EntryRow.seq)
+)
+
+
 def entries_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[list[bytes], int]:
     """The canonical bytes of the entries ``>= start`` of ``kinds``, in log order, read in
     one query, and the log size they cover."""
-    size = conn.execute(select(LogHeadRow.size).where(LogHeadRow.id == 1)).scalar_one()
-    rows = (
-        conn.execute(
-            select(EntryRow.data)
-            .where(EntryRow.seq >= start, EntryRow.seq < size, EntryRow.kind.in_(list(kinds)))
-            .order_by(EntryRow.seq)
-        )
-        .scalars()
-        .all()
-    )
-    return [bytes(data) for data in rows], int(size)
+    size = int(conn.execute(_LOG_SIZE).scalar_one())
+    if start >= size:
+        return [], size  # nothing appended since: no range to read
+    params = {"start": start, "size": size, "kinds": sorted(kinds)}
+    rows = conn.execute(_ENTRIES_OF_KINDS, params).scalars().all()
+    return [bytes(data) for data in rows], size

@@ -141,9 +141,8 @@ class BundleSource:
                 self._problem(path, f"is not an entry bundle of {width} entries: {exc}")
                 return
             base = index * TILE_WIDTH
-            for offset, item in enumerate(items):
-                if base + offset >= start:
-                    yield base + offset, item
+            skip = max(0, start - base)
+            yield from zip(range(base + skip, base + len(items)), items[skip:])
             index += 1
 
     def attachments(self, name: str, seqs: Sequence[int]) -> Mapping[int, bytes]:

@@ -1,0 +1,154 @@
+"""Checking a run of stored entries: everything the audit can learn from the bytes alone.
+
+:func:`check_entry_chunk` is pure and runs on whichever core is free (:mod:`audit.parallel`).
+For one run of entries in stored order it works out:
+
+- the RFC 9162 §2.1.1 leaf hash of each entry and the nodes above them
+  (:func:`audit.tree.subtree_levels`), so that the main pass never hashes per entry;
+- whether each entry is canonical (:func:`audit.entries.read_entry`) and, if not, why, with
+  its ``seq`` and ``prev`` read leniently (:func:`audit.entries.lenient_fields`);
+- where the chain *steps out of line inside the run*: an entry that is canonical, whose
+  ``prev`` is the leaf hash of the entry stored before it and whose ``seq`` is one more
+  than that entry's needs no attention from :class:`audit.integrity.ChainChecker`. Only
+  the others — the first of the run, and every entry at a break — are listed, with their
+  ``(seq, prev, problem)``;
+- for each canonical entry, its replay record: ``(seq, kind, at, body, facts)``, where a
+  ``receipt.issued`` body the rules can read comes as
+  :data:`~audit.compliance.ReceiptFacts` instead of a body
+  (:func:`audit.compliance.receipt_facts`).
+
+Records cross from a worker process as one :mod:`marshal` blob per run: equal strings
+(office, counter, service, …) are sent once and arrive as one object, which both keeps the
+transfer small and makes them cheap dictionary keys in the main pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from audit.compliance import ReceiptFacts, receipt_facts
+from audit.entries import lenient_fields, read_entry
+from audit.integrity import Head
+from audit.tree import subtree_levels
+from ledger.errors import EncodingError
+
+__all__ = ["ChunkJob", "EntryChunk", "Record", "check_entry_chunk"]
+
+#: A canonical entry for the replay: ``(seq, kind, at, body, facts)``. For a
+#: ``receipt.issued`` entry whose body the rules can read, ``facts`` is set and ``body`` is
+#: ``None``; otherwise ``facts`` is ``None``.
+Record = tuple[int, str, int, dict[str, Any] | None, ReceiptFacts | None]
+#: The entries of one run, and whether the result stays in this process (kept as objects).
+ChunkJob = tuple[Sequence[bytes], bool]
+
+_RECEIPT: Final = "receipt.issued"
+_LEAF: Final = b"\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChunk:
+    """One run of entries, checked.
+
+    ``leaves``: the leaf hashes, concatenated; ``levels``: the nodes above them
+    (:func:`~audit.tree.subtree_levels`); ``heads``: by index in the run, every entry that
+    is not canonical or does not follow the entry before it in line (always index 0);
+    ``kinds``: canonical entries per kind; the records as objects (``records``) or as one
+    :mod:`marshal` blob (``packed``) when the run was checked in a worker process.
+    """
+
+    leaves: bytes
+    levels: list[bytes]
+    heads: dict[int, Head]
+    kinds: dict[str, int]
+    records: list[Record | None] | None = None
+    packed: bytes | None = None
+
+    @property
+    def problems(self) -> dict[int, str]:
+        """By index in the run, why each non-canonical entry is not canonical."""
+        return {i: head[2] for i, head in self.heads.items() if head[2] is not None}
+
+    def replay_records(self) -> list[Record | None]:
+        """The record of each entry of the run (``None`` where not canonical)."""
+        if self.records is not None:
+            return self.records
+        assert self.packed is not None
+        # Bytes our own worker wrote from values it decoded (never input data).
+        records: list[Record | None] = marshal.loads(self.packed)  # noqa: S302
+        return records
+
+
+def check_entry_chunk(job: ChunkJob) -> EntryChunk:
+    """Check the entries of ``job[0]`` (see the module doc); ``job[1]``: the result stays
+    in this process, so the records are kept as objects."""
+    datas, in_process = job
+    sha256 = hashlib.sha256
+    leaves: list[bytes] = []
+    heads: dict[int, Head] = {}
+    kinds: dict[str, int] = {}
+    records: list[Record | None] = []
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
+    prev_hex: str | None = None  # leaf hash of the entry before, if canonical
+    prev_seq = -2
+    for i, data in enumerate(datas):
+        leaf = sha256(_LEAF + data).digest()  # RFC 9162 §2.1.1
+        leaves.append(leaf)
+        try:
+            value = read_entry(data, prev_hex)
+        except EncodingError as exc:
+            seq, prev = lenient_fields(data)
+            heads[i] = (seq, prev, str(exc))
+            records.append(None)
+            prev_hex = None
+            continue
+        seq, kind, at, prev, body = (
+            value["seq"],
+            value["kind"],
+            value["at"],
+            value["prev"],
+            value["body"],
+        )
+        if prev_hex is None or prev != prev_hex or seq != prev_seq + 1:
+            heads[i] = (seq, prev, None)
+        prev_hex, prev_seq = leaf.hex(), seq
+        kind = share(kind, kind)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        facts = receipt_facts(body) if kind == _RECEIPT else None
+        if facts is None:
+            records.append((seq, kind, at, body, None))
+            continue
+        if not in_process:
+            facts = _shared_facts(facts, share)
+        records.append((seq, kind, at, None, facts))
+    joined = b"".join(leaves)
+    levels = subtree_levels(joined)
+    if in_process:
+        return EntryChunk(joined, levels, heads, kinds, records=records)
+    return EntryChunk(joined, levels, heads, kinds, packed=marshal.dumps(records))
+
+
+def _shared_facts(facts: ReceiptFacts, share: Any) -> ReceiptFacts:
+    """The same facts, their recurring strings and inputs replaced by one object each."""
+    office, counter, by, service, number, schedule, charged, official, inputs, waiver, crc = facts
+    try:
+        inputs = share(inputs, inputs)
+    except TypeError:  # a value that is a list or a map: not shared
+        pass
+    return (
+        share(office, office),
+        share(counter, counter),
+        share(by, by),
+        share(service, service),
+        number,
+        share(schedule, schedule),
+        charged,
+        official,
+        inputs,
+        waiver,
+        crc,
+    )
