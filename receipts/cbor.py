@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from receipts.errors import MalformedReceipt
 
@@ -225,8 +225,82 @@ class _Reader:
             )
 
 
+class _Declined(Exception):
+    """Internal: the fast decoder met something unusual; :class:`_Reader` decides."""
+
+
+#: The least argument each width may carry in the shortest form (RFC 8949 §4.2.1).
+_FAST_WIDTHS: Final = {24: (1, 24), 25: (2, 1 << 8), 26: (4, 1 << 16), 27: (8, 1 << 32)}
+
+
+def _fast_item(data: bytes, pos: int, depth: int) -> tuple[CborValue, int]:
+    """The item at ``pos`` and the offset after it, for well-formed deterministic input.
+
+    Accepts only what :meth:`_Reader.item` accepts, with the same value; declines
+    (:class:`_Declined`) on anything else — an error, a tag, a simple value — so that the
+    strict reader names the fault. Map keys must strictly increase bytewise, which is the
+    reader's order rule and excludes duplicates (RFC 8949 §4.2.1, §5.6).
+    """
+    if depth > _MAX_DEPTH:
+        raise _Declined
+    try:
+        initial = data[pos]
+    except IndexError:
+        raise _Declined from None
+    major, argument = initial >> 5, initial & 0x1F
+    pos += 1
+    if argument >= 24:
+        width, least = _FAST_WIDTHS.get(argument, (0, 0))
+        end = pos + width
+        if not width or end > len(data):
+            raise _Declined
+        argument = int.from_bytes(data[pos:end], "big")
+        if argument < least:
+            raise _Declined
+        pos = end
+    if major == _UINT:
+        return argument, pos
+    if major == _NINT:
+        return -1 - argument, pos
+    if major == _BSTR or major == _TSTR:
+        end = pos + argument
+        if end > len(data):
+            raise _Declined
+        if major == _BSTR:
+            return data[pos:end], end
+        try:
+            return data[pos:end].decode("utf-8"), end
+        except UnicodeDecodeError:
+            raise _Declined from None
+    if major == _ARRAY:
+        items: list[CborValue] = []
+        for _ in range(argument):
+            item, pos = _fast_item(data, pos, depth + 1)
+            items.append(item)
+        return items, pos
+    if major == _MAP:
+        out: dict[CborKey, CborValue] = {}
+        previous = b""
+        for _ in range(argument):
+            start = pos
+            key, pos = _fast_item(data, pos, depth + 1)
+            encoded_key = data[start:pos]
+            if encoded_key <= previous or not isinstance(key, int | bytes | str):
+                raise _Declined
+            previous = encoded_key
+            out[key], pos = _fast_item(data, pos, depth + 1)
+        return out, pos
+    raise _Declined  # a tag or a simple value: the reader names it
+
+
 def decode(data: bytes) -> CborValue:
     """Decode exactly one untagged data item of the deterministic subset; nothing may follow."""
+    try:  # the usual, well-formed input, read without per-item bookkeeping
+        value, end = _fast_item(data, 0, 0)
+        if end == len(data):
+            return value
+    except (_Declined, RecursionError):
+        pass
     reader = _Reader(data)
     value = reader.item(0)
     reader.finish()
@@ -235,6 +309,13 @@ def decode(data: bytes) -> CborValue:
 
 def decode_tagged(data: bytes, tag: int) -> CborValue:
     """Decode ``tag(item)`` (RFC 8949 §3.4) where ``tag`` must be the outermost tag."""
+    if 0 <= tag < 24 and data[:1] == bytes([_TAG << 5 | tag]):
+        try:  # the usual, well-formed input (see decode)
+            value, end = _fast_item(data, 1, 0)
+            if end == len(data):
+                return value
+        except (_Declined, RecursionError):
+            pass
     reader = _Reader(data)
     if not data:
         raise MalformedReceipt("truncated", "empty input; expected a tagged CBOR item")

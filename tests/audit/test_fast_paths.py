@@ -1,0 +1,243 @@
+"""The audit's fast paths tell exactly what the careful ones tell.
+
+A large audit reads entries a run at a time (:mod:`audit.chunks`): the tree is grown from
+whole runs (:mod:`audit.tree`), the chain checker skips entries that follow in line
+(:meth:`audit.integrity.ChainChecker.observe_run`), and receipts are replayed from their
+facts (:meth:`audit.compliance.ComplianceChecker.receipt_issued`). Each is checked here
+against the entry-by-entry way it replaces, on honest and on tampered input.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.calendar import DAY_MS, OfficeHours
+from audit.chunks import check_entry_chunk
+from audit.compliance import receipt_facts
+from audit.entries import read_entry
+from audit.findings import FindingSink
+from audit.integrity import ChainChecker
+from audit.tree import RunTree, subtree_levels
+from ledger.encoding import ZERO_HASH, Entry, decode_entry, encode_entry
+from ledger.errors import EncodingError
+from ledger.merkle import leaf_hash, root_from_leaves
+from tests.audit.test_chain import CASES, chain_findings, honest
+
+LEAVES = [leaf_hash(b"entry %d" % i) for i in range(300)]
+
+
+def _chunked_chain_findings(
+    stored: list[bytes], run: int
+) -> list[tuple[str, int | None, Any]]:
+    sink = FindingSink()
+    checker = ChainChecker(sink)
+    for start in range(0, len(stored), run):
+        checked = check_entry_chunk((stored[start : start + run], True))
+        checker.observe_run(start, checked.leaves, checked.heads)
+    checker.finish()
+    return [(f.code, f.seq, f.kind) for f in sink.sorted()]
+
+
+# -- the tree ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", [1, 2, 4, 8, 64])
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 9, 63, 64, 65, 255, 300])
+def test_run_tree_heads_equal_the_rfc_9162_heads_at_every_size(run: int, count: int) -> None:
+    tree = RunTree(run)
+    for start in range(0, count, run):
+        leaves = b"".join(LEAVES[start : min(count, start + run)])
+        levels = subtree_levels(leaves)
+        for size in range(start + 1, min(count, start + run) + 1):
+            assert tree.root_within(size, leaves, levels) == root_from_leaves(LEAVES[:size])
+        tree.complete(len(leaves) // 32, leaves, levels)
+    assert tree.size == count
+
+
+def test_run_tree_refuses_sizes_outside_the_run_and_misaligned_runs() -> None:
+    tree = RunTree(4)
+    leaves = b"".join(LEAVES[:4])
+    levels = subtree_levels(leaves)
+    with pytest.raises(ValueError, match="outside the run"):
+        tree.root_within(5, leaves, levels)
+    tree.complete(3, leaves[: 3 * 32], subtree_levels(leaves[: 3 * 32]))
+    with pytest.raises(ValueError, match="cannot follow 3 leaves"):
+        tree.complete(4, leaves, levels)
+    with pytest.raises(ValueError, match="power of two"):
+        RunTree(6)
+
+
+def test_subtree_levels_hold_only_complete_nodes() -> None:
+    levels = subtree_levels(b"".join(LEAVES[:7]))
+    assert [len(level) // 32 for level in levels] == [3, 1]
+    assert levels[1] == root_from_leaves(LEAVES[:4])
+
+
+# -- the chain ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", [1, 2, 3, 5, 8, 16, 64])
+@pytest.mark.parametrize(("attack", "expected"), CASES)
+def test_attack_found_alike_when_read_a_run_at_a_time(
+    attack: Callable[[list[bytes]], list[bytes]], expected: Any, run: int
+) -> None:
+    stored = attack(honest())
+    assert _chunked_chain_findings(stored, run) == chain_findings(stored)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(["delete", "swap", "copy", "garble"]), st.integers(0, 39)),
+        max_size=4,
+    ),
+    run=st.sampled_from([1, 2, 4, 7, 16, 64]),
+)
+def test_attack_any_tampering_found_alike_when_read_a_run_at_a_time(
+    edits: list[tuple[str, int]], run: int
+) -> None:
+    stored = honest()
+    for edit, where in edits:
+        at = where % len(stored)
+        if edit == "delete" and len(stored) > 1:
+            del stored[at]
+        elif edit == "swap":
+            other = (at + 1 + where // 7) % len(stored)
+            stored[at], stored[other] = stored[other], stored[at]
+        elif edit == "copy":
+            stored.insert(at, stored[(at + 3) % len(stored)])
+        else:
+            stored[at] = stored[at].replace(b"received", b"resolved")
+    assert _chunked_chain_findings(stored, run) == chain_findings(stored)
+
+
+def test_honest_run_lists_only_its_first_entry() -> None:
+    checked = check_entry_chunk((honest(), False))
+    assert list(checked.heads) == [0]
+    assert checked.heads[0] == (0, "0" * 64, None)
+    assert checked.problems == {}
+    assert checked.kinds == {"complaint.updated": 40}
+
+
+def test_a_non_canonical_entry_is_listed_with_its_reason() -> None:
+    stored = honest()
+    stored[7] = stored[7].replace(b'{"at"', b'{ "at"')
+    checked = check_entry_chunk((stored, True))
+    assert sorted(checked.heads) == [0, 7, 8]
+    assert checked.heads[7][:2] == (7, leaf_hash(stored[6]).hex())
+    assert "canonical" in str(checked.problems[7])
+    assert checked.replay_records()[7] is None
+
+
+# -- the records ------------------------------------------------------------------------------
+
+
+def _receipt_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "receipt_no": "32.16.01-UPTD/L01/2025/000001",
+        "office": "32.16.01-UPTD",
+        "counter": "L01",
+        "by": "u-1",
+        "service": "RJU-SMP-01",
+        "schedule": "2024.1",
+        "inputs": {"bulan": 1},
+        "official_fee": 10_000,
+        "charged": 10_000,
+        "verdict": "ok",
+    }
+    body.update(changes)
+    return body
+
+
+def _entries(bodies: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
+    out: list[bytes] = []
+    prev = ZERO_HASH
+    for seq, (kind, body) in enumerate(bodies):
+        data = encode_entry(Entry(seq, kind, 1_000 * seq, prev, body))
+        out.append(data)
+        prev = leaf_hash(data)
+    return out
+
+
+def test_records_from_a_worker_equal_records_kept_in_process() -> None:
+    stored = _entries(
+        [
+            ("receipt.issued", _receipt_body()),
+            ("receipt.issued", _receipt_body(receipt_no="x/2", inputs={"bulan": [1]})),
+            ("receipt.issued", _receipt_body(charged="10000")),  # not facts: a body
+            ("complaint.filed", {"tracking_no": "ADU-1", "paid_claimed": 5}),
+        ]
+    )
+    here = check_entry_chunk((stored, True))
+    there = check_entry_chunk((stored, False))
+    assert there.records is None and there.packed is not None
+    assert there.replay_records() == here.replay_records()
+    records = here.replay_records()
+    assert records[0] is not None and records[0][3] is None  # facts, no body
+    assert records[2] is not None and records[2][4] is None  # body, no facts
+    assert here.kinds == {"receipt.issued": 3, "complaint.filed": 1}
+    assert marshal.loads(marshal.dumps(records)) == records
+
+
+def test_receipt_facts_read_every_field_the_rules_need() -> None:
+    facts = receipt_facts(_receipt_body(waiver="SK-1"))
+    assert facts is not None
+    assert facts[:8] == (
+        "32.16.01-UPTD",
+        "L01",
+        "u-1",
+        "RJU-SMP-01",
+        "32.16.01-UPTD/L01/2025/000001",
+        "2024.1",
+        10_000,
+        10_000,
+    )
+    assert facts[8:10] == ((("bulan", 1),), "SK-1")
+    for broken in (
+        {"charged": True},
+        {"inputs": []},
+        {"waiver": 5},
+        {"office": None},
+        {"schedule": 1},
+    ):
+        assert receipt_facts(_receipt_body(**broken)) is None
+
+
+# -- canonical bytes ------------------------------------------------------------------------
+
+
+def test_attack_null_in_a_body_is_refused_like_the_ledger_refuses_it() -> None:
+    data = (
+        b'{"at":1,"body":{"a":null},"kind":"complaint.filed","prev":"'
+        + b"0" * 64
+        + b'","seq":0}'
+    )
+    with pytest.raises(EncodingError, match="null"):
+        decode_entry(data)
+    with pytest.raises(EncodingError, match="null"):
+        read_entry(data)
+
+
+def test_text_that_only_looks_like_null_or_a_long_number_still_reads() -> None:
+    body = {"note": "nullable: 12345678901234567890", "n": -123456789012345}
+    data = encode_entry(Entry(1, "complaint.filed", 7, bytes(32), body))
+    assert read_entry(data)["body"] == body
+    assert read_entry(data, expected_prev="00" * 32)["body"] == body
+
+
+# -- office hours -----------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(at=st.integers(0, 2**42), opens=st.integers(0, 1439), length=st.integers(1, 1440))
+def test_day_window_agrees_with_contains(at: int, opens: int, length: int) -> None:
+    hours = OfficeHours(opens, min(1440, opens + length))
+    start, end, open_from, open_until = hours.day_window(at)
+    assert start <= at < end == start + DAY_MS
+    assert (open_from <= at < open_until) == hours.contains(at)
