@@ -91,8 +91,8 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     heads: dict[int, Head] = {}
     kinds: dict[str, int] = {}
     records: list[Record | None] = []
-    shared: dict[Any, Any] = {}
-    share = shared.setdefault
+    texts: dict[str, str] = {}  # one object for each recurring text
+    inputs: dict[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]] = {}
     prev_hex: str | None = None  # leaf hash of the entry before, if canonical
     prev_seq = -2
     for i, data in enumerate(datas):
@@ -116,14 +116,14 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
         if prev_hex is None or prev != prev_hex or seq != prev_seq + 1:
             heads[i] = (seq, prev, None)
         prev_hex, prev_seq = leaf.hex(), seq
-        kind = share(kind, kind)
+        kind = texts.setdefault(kind, kind)
         kinds[kind] = kinds.get(kind, 0) + 1
         facts = receipt_facts(body) if kind == _RECEIPT else None
         if facts is None:
             records.append((seq, kind, at, body, None))
             continue
         if not in_process:
-            facts = _shared_facts(facts, share)
+            facts = _shared_facts(facts, texts, inputs)
         records.append((seq, kind, at, None, facts))
     joined = b"".join(leaves)
     levels = subtree_levels(joined)
@@ -132,13 +132,18 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     return EntryChunk(joined, levels, heads, kinds, packed=marshal.dumps(records))
 
 
-def _shared_facts(facts: ReceiptFacts, share: Any) -> ReceiptFacts:
-    """The same facts, their recurring strings and inputs replaced by one object each."""
-    office, counter, by, service, number, schedule, charged, official, inputs, waiver, crc = facts
-    try:
-        inputs = share(inputs, inputs)
+def _shared_facts(
+    facts: ReceiptFacts,
+    texts: dict[str, str],
+    inputs: dict[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]],
+) -> ReceiptFacts:
+    """The same facts, their recurring texts and inputs replaced by one object each."""
+    office, counter, by, service, number, schedule, charged, official, items, waiver, crc = facts
+    try:  # noqa: SIM105 - once per receipt: contextlib.suppress would cost a call each time
+        items = inputs.setdefault(items, items)
     except TypeError:  # a value that is a list or a map: not shared
         pass
+    share = texts.setdefault
     return (
         share(office, office),
         share(counter, counter),
@@ -148,7 +153,7 @@ def _shared_facts(facts: ReceiptFacts, share: Any) -> ReceiptFacts:
         share(schedule, schedule),
         charged,
         official,
-        inputs,
+        items,
         waiver,
         crc,
     )

@@ -53,7 +53,13 @@ from ledger.schedule.errors import (
     VerdictMismatchError,
 )
 
-__all__ = ["ComplianceChecker", "ComplianceTables", "DocumentLookup", "ReceiptFacts", "receipt_facts"]
+__all__ = [
+    "ComplianceChecker",
+    "ComplianceTables",
+    "DocumentLookup",
+    "ReceiptFacts",
+    "receipt_facts",
+]
 
 #: Fetches a schedule document committed only by its SHA-256 (``None`` if unavailable).
 DocumentLookup = Callable[[str], bytes | None]

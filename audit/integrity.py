@@ -158,7 +158,9 @@ class ChainChecker:
             # In step: entries i..end-1 each take the usual case (see _in_step).
             for j in range(max(i, end - _RECENT), end):
                 self._recent.append(
-                    Observation(first_pos + j, seq + j - start, _hex(leaves, j - 1), _hex(leaves, j))
+                    Observation(
+                        first_pos + j, seq + j - start, _hex(leaves, j - 1), _hex(leaves, j)
+                    )
                 )
             self.last = self._recent[-1]
 

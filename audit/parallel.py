@@ -4,8 +4,9 @@ The checks themselves are pure functions of their arguments
 (:func:`audit.chunks.check_entry_chunk`, :func:`audit.receipt_check.check_receipts`); this
 module only decides *where* they run: in a :class:`concurrent.futures.ProcessPoolExecutor`
 (``forkserver`` where available, so workers never inherit a database connection or a
-thread) or in the calling process when ``workers == 0``. Results are consumed in submission order, so the audit stays a
-deterministic function of its input however many workers run.
+thread) or in the calling process when ``workers == 0``. Results are consumed in
+submission order, so the audit stays a deterministic function of its input however many
+workers run.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from itertools import islice
-from typing import Any, Final
+from typing import Final
 
 from audit.chunks import ChunkJob, EntryChunk, Record, check_entry_chunk
 from audit.compliance import ComplianceChecker, ComplianceTables
@@ -238,7 +238,7 @@ class _Audit:
             record = records[i]
             if record is None:  # not canonical: the chain checker has reported it
                 continue
-            seq, kind, at, body, facts = record
+            seq, _, at, _, facts = record
             if last_at is None:
                 self.first_at = at
             last_at = at
@@ -248,13 +248,13 @@ class _Audit:
                     leaf = leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)]
                     self._queue_receipt((stored[i], seq, at, leaf, facts, None))
                 continue
-            assert body is not None
-            self._entry(seq, kind, at, body, stored[i], leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)])
+            self._entry(record, stored[i], leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)])
         self.last_at = last_at
 
-    def _entry(
-        self, seq: int, kind: str, at: int, body: dict[str, Any], stored_seq: int, leaf: bytes
-    ) -> None:
+    def _entry(self, record: Record, stored_seq: int, leaf: bytes) -> None:
+        """Replay an entry other than a receipt read as facts."""
+        seq, kind, at, body, _ = record
+        assert body is not None
         if kind in _KEY_KINDS:
             self._flush_receipts()  # receipts before a key change are checked with the old keys
             problem = self.keys.apply(seq, kind, body)

@@ -36,7 +36,9 @@ def subtree_levels(leaves: bytes) -> list[bytes]:
     while len(below) >= pair:
         # An odd node at the end has no sibling yet: it is not part of any complete node.
         end = len(below) - len(below) % pair
-        level = b"".join([sha256(_NODE + below[i : i + pair]).digest() for i in range(0, end, pair)])
+        level = b"".join(
+            [sha256(_NODE + below[i : i + pair]).digest() for i in range(0, end, pair)]
+        )
         levels.append(level)
         below = level
     return levels
@@ -91,8 +93,9 @@ class RunTree:
         for level, index in perfect_subtrees(self.size, self.size + count):
             node = self._node(level, index, leaves, levels)
             # Binary addition of 2**level to an aligned size: merge equal neighbours.
-            while stack and stack[-1][0] == level:
+            height = level
+            while stack and stack[-1][0] == height:
                 node = node_hash(stack.pop()[1], node)
-                level += 1
-            stack.append((level, node))
+                height += 1
+            stack.append((height, node))
         self.size += count

@@ -16,6 +16,10 @@ with ``collect=True`` every break is recorded as a :class:`Finding` instead. To 
 blame on the right entry, a verdict on entry ``k`` waits until up to three following
 entries have been seen (or :meth:`LogVerifier.finish` is called). The classification rules
 are specified in ``docs/ledger-format.md`` ("Verifying a log").
+
+Entries go in one at a time (:meth:`LogVerifier.add_entry`, which returns the decoded
+entry) or in bulk (:meth:`LogVerifier.add_entries`, which reaches the same verdicts at a
+fraction of the cost; ``docs/benchmarks.md`` has the figures).
 """
 
 from __future__ import annotations
@@ -371,7 +375,7 @@ class LogVerifier:
             first_prev = self._last_leaf
             self._take_run(leaves[: start - 1], first_seq=self._expect_seq)
             prev = leaves[start - 2] if start > 1 else first_prev
-            stored, data = chunk[start - 1]
+            stored = chunk[start - 1][0]
             self._window.append(_Stored(stored, leaves[start - 1], self._expect_seq, prev, ""))
         for k in range(start, len(chunk)):
             stored, data = chunk[k]

@@ -225,7 +225,7 @@ class _Reader:
             )
 
 
-class _Declined(Exception):
+class _DeclinedError(Exception):
     """Internal: the fast decoder met something unusual; :class:`_Reader` decides."""
 
 
@@ -237,41 +237,41 @@ def _fast_item(data: bytes, pos: int, depth: int) -> tuple[CborValue, int]:
     """The item at ``pos`` and the offset after it, for well-formed deterministic input.
 
     Accepts only what :meth:`_Reader.item` accepts, with the same value; declines
-    (:class:`_Declined`) on anything else — an error, a tag, a simple value — so that the
+    (:class:`_DeclinedError`) on anything else — an error, a tag, a simple value — so that the
     strict reader names the fault. Map keys must strictly increase bytewise, which is the
     reader's order rule and excludes duplicates (RFC 8949 §4.2.1, §5.6).
     """
     if depth > _MAX_DEPTH:
-        raise _Declined
+        raise _DeclinedError
     try:
         initial = data[pos]
     except IndexError:
-        raise _Declined from None
+        raise _DeclinedError from None
     major, argument = initial >> 5, initial & 0x1F
     pos += 1
     if argument >= 24:
         width, least = _FAST_WIDTHS.get(argument, (0, 0))
         end = pos + width
         if not width or end > len(data):
-            raise _Declined
+            raise _DeclinedError
         argument = int.from_bytes(data[pos:end], "big")
         if argument < least:
-            raise _Declined
+            raise _DeclinedError
         pos = end
     if major == _UINT:
         return argument, pos
     if major == _NINT:
         return -1 - argument, pos
-    if major == _BSTR or major == _TSTR:
+    if major in (_BSTR, _TSTR):
         end = pos + argument
         if end > len(data):
-            raise _Declined
+            raise _DeclinedError
         if major == _BSTR:
             return data[pos:end], end
         try:
             return data[pos:end].decode("utf-8"), end
         except UnicodeDecodeError:
-            raise _Declined from None
+            raise _DeclinedError from None
     if major == _ARRAY:
         items: list[CborValue] = []
         for _ in range(argument):
@@ -283,14 +283,18 @@ def _fast_item(data: bytes, pos: int, depth: int) -> tuple[CborValue, int]:
         previous = b""
         for _ in range(argument):
             start = pos
-            key, pos = _fast_item(data, pos, depth + 1)
+            if pos < len(data) and data[pos] < 24:  # a key 0..23: every claim and header label
+                key: CborValue = data[pos]
+                pos += 1
+            else:
+                key, pos = _fast_item(data, pos, depth + 1)
             encoded_key = data[start:pos]
             if encoded_key <= previous or not isinstance(key, int | bytes | str):
-                raise _Declined
+                raise _DeclinedError
             previous = encoded_key
             out[key], pos = _fast_item(data, pos, depth + 1)
         return out, pos
-    raise _Declined  # a tag or a simple value: the reader names it
+    raise _DeclinedError  # a tag or a simple value: the reader names it
 
 
 def decode(data: bytes) -> CborValue:
@@ -299,7 +303,7 @@ def decode(data: bytes) -> CborValue:
         value, end = _fast_item(data, 0, 0)
         if end == len(data):
             return value
-    except (_Declined, RecursionError):
+    except (_DeclinedError, RecursionError):
         pass
     reader = _Reader(data)
     value = reader.item(0)
@@ -314,7 +318,7 @@ def decode_tagged(data: bytes, tag: int) -> CborValue:
             value, end = _fast_item(data, 1, 0)
             if end == len(data):
                 return value
-        except (_Declined, RecursionError):
+        except (_DeclinedError, RecursionError):
             pass
     reader = _Reader(data)
     if not data:

@@ -96,8 +96,38 @@ class Sign1:
         return sig_structure(self.protected, self.payload)
 
 
+#: Serialized protected headers already found valid, and their kid. Every receipt signed
+#: by one key carries the same header bytes, and the checks below depend on nothing else,
+#: so a verifier checking many receipts (an audit) reads each header once.
+_VALID_PROTECTED: dict[bytes, bytes] = {}
+_VALID_PROTECTED_LIMIT: Final = 64
+
+
 def _parse_protected(protected: bytes, unprotected: dict[cbor.CborKey, cbor.CborValue]) -> bytes:
     """Check the headers (RFC 9052 §3) and return the kid."""
+    kid = _VALID_PROTECTED.get(protected)
+    if kid is not None:
+        if unprotected:  # the one check that does not depend on the protected bytes
+            _check_unprotected(unprotected)
+        return kid
+    kid = _check_protected(protected, unprotected)
+    if len(_VALID_PROTECTED) >= _VALID_PROTECTED_LIMIT:
+        _VALID_PROTECTED.clear()
+    _VALID_PROTECTED[protected] = kid
+    return kid
+
+
+def _check_unprotected(unprotected: dict[cbor.CborKey, cbor.CborValue]) -> None:
+    if HEADER_KID in unprotected:
+        raise MalformedReceipt(
+            "kid-unprotected", "kid is in the unprotected header; it must be protected"
+        )
+    raise MalformedReceipt(
+        "unknown-header", f"the unprotected header must be empty, found {dict(unprotected)!r}"
+    )
+
+
+def _check_protected(protected: bytes, unprotected: dict[cbor.CborKey, cbor.CborValue]) -> bytes:
     header = cbor.decode(protected) if protected else {}
     if not isinstance(header, dict):
         raise MalformedReceipt("structure", "the protected header must be a CBOR map")
@@ -112,13 +142,7 @@ def _parse_protected(protected: bytes, unprotected: dict[cbor.CborKey, cbor.Cbor
             "wrong-alg", f"alg must be EdDSA (-8), found {header.get(HEADER_ALG)!r}"
         )
     if unprotected:
-        if HEADER_KID in unprotected:
-            raise MalformedReceipt(
-                "kid-unprotected", "kid is in the unprotected header; it must be protected"
-            )
-        raise MalformedReceipt(
-            "unknown-header", f"the unprotected header must be empty, found {dict(unprotected)!r}"
-        )
+        _check_unprotected(unprotected)
     kid = header.get(HEADER_KID)
     if kid is None:
         raise MalformedReceipt("kid-missing", "the protected header has no kid (label 4)")

@@ -69,19 +69,26 @@ def _configure_logging() -> None:
     up every connection the loop serves. The loop only queues the record.
     """
     global _listener  # noqa: PLW0603 - one writer thread per process
-    if _listener is not None:
-        _listener.stop()
+    _stop_writer()
+    atexit.unregister(_stop_writer)
+    atexit.register(_stop_writer)  # writes out what is queued when the worker exits
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     _listener = logging.handlers.QueueListener(records, handler)
     _listener.start()
-    atexit.register(_listener.stop)  # writes out what is queued when the worker exits
     for name in ("bukti.access", "bukti.error"):
         logger = logging.getLogger(name)
         logger.handlers = [_Handoff(records)]
         logger.setLevel(logging.INFO)
         logger.propagate = False
+
+
+def _stop_writer() -> None:
+    global _listener  # noqa: PLW0603 - one writer thread per process
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
 
 
 def freeze_start_up_heap() -> None:

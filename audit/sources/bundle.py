@@ -142,7 +142,7 @@ class BundleSource:
                 return
             base = index * TILE_WIDTH
             skip = max(0, start - base)
-            yield from zip(range(base + skip, base + len(items)), items[skip:])
+            yield from zip(range(base + skip, base + len(items)), items[skip:], strict=True)
             index += 1
 
     def attachments(self, name: str, seqs: Sequence[int]) -> Mapping[int, bytes]:

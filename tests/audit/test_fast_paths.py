@@ -23,18 +23,27 @@ from audit.compliance import receipt_facts
 from audit.entries import read_entry
 from audit.findings import FindingSink
 from audit.integrity import ChainChecker
+from audit.keys import ReceiptKeys
+from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
 from audit.tree import RunTree, subtree_levels
 from ledger.encoding import ZERO_HASH, Entry, decode_entry, encode_entry
 from ledger.errors import EncodingError
 from ledger.merkle import leaf_hash, root_from_leaves
+from receipts import (
+    KeyPair,
+    KeyPurpose,
+    KeyRecord,
+    ReceiptClaims,
+    ReceiptKind,
+    commitment_from_leaf_hash,
+    sign_receipt,
+)
 from tests.audit.test_chain import CASES, chain_findings, honest
 
 LEAVES = [leaf_hash(b"entry %d" % i) for i in range(300)]
 
 
-def _chunked_chain_findings(
-    stored: list[bytes], run: int
-) -> list[tuple[str, int | None, Any]]:
+def _chunked_chain_findings(stored: list[bytes], run: int) -> list[tuple[str, int | None, Any]]:
     sink = FindingSink()
     checker = ChainChecker(sink)
     for start in range(0, len(stored), run):
@@ -176,11 +185,14 @@ def test_records_from_a_worker_equal_records_kept_in_process() -> None:
     )
     here = check_entry_chunk((stored, True))
     there = check_entry_chunk((stored, False))
-    assert there.records is None and there.packed is not None
+    assert there.records is None
+    assert there.packed is not None
     assert there.replay_records() == here.replay_records()
     records = here.replay_records()
-    assert records[0] is not None and records[0][3] is None  # facts, no body
-    assert records[2] is not None and records[2][4] is None  # body, no facts
+    assert records[0] is not None
+    assert records[0][3] is None  # facts, no body
+    assert records[2] is not None
+    assert records[2][4] is None  # body, no facts
     assert here.kinds == {"receipt.issued": 3, "complaint.filed": 1}
     assert marshal.loads(marshal.dumps(records)) == records
 
@@ -199,6 +211,7 @@ def test_receipt_facts_read_every_field_the_rules_need() -> None:
         10_000,
     )
     assert facts[8:10] == ((("bulan", 1),), "SK-1")
+    broken: dict[str, Any]
     for broken in (
         {"charged": True},
         {"inputs": []},
@@ -214,9 +227,7 @@ def test_receipt_facts_read_every_field_the_rules_need() -> None:
 
 def test_attack_null_in_a_body_is_refused_like_the_ledger_refuses_it() -> None:
     data = (
-        b'{"at":1,"body":{"a":null},"kind":"complaint.filed","prev":"'
-        + b"0" * 64
-        + b'","seq":0}'
+        b'{"at":1,"body":{"a":null},"kind":"complaint.filed","prev":"' + b"0" * 64 + b'","seq":0}'
     )
     with pytest.raises(EncodingError, match="null"):
         decode_entry(data)
@@ -241,3 +252,100 @@ def test_day_window_agrees_with_contains(at: int, opens: int, length: int) -> No
     start, end, open_from, open_until = hours.day_window(at)
     assert start <= at < end == start + DAY_MS
     assert (open_from <= at < open_until) == hours.contains(at)
+
+
+# -- receipts against their entries ------------------------------------------------------------
+
+_KEY = KeyPair(bytes(range(32)))
+_KEYS = ReceiptKeys((KeyRecord("receipts-test", KeyPurpose.RECEIPTS, _KEY.public_key, 0),), ())
+_AT_MS = 1_735_783_200_000
+
+
+def _receipt_entry(**changes: Any) -> tuple[ReceiptEntry, bytes]:
+    """A receipt.issued entry as the main pass hands it over, and its signed receipt
+    (with ``changes`` made to the claims only)."""
+    facts = receipt_facts(_receipt_body())
+    assert facts is not None
+    leaf = leaf_hash(b"the entry")
+    claims: dict[str, Any] = {
+        "office_code": facts[0],
+        "counter_code": facts[1],
+        "number": facts[4],
+        "ledger_index": 41,
+        "issued_at": _AT_MS // 1000,
+        "service_code": facts[3],
+        "schedule_version": facts[5],
+        "official_fee": facts[7],
+        "amount_charged": facts[6],
+        "kind": ReceiptKind.NORMAL,
+        "commitment": commitment_from_leaf_hash(leaf),
+    }
+    claims.update(changes)
+    cose = sign_receipt(ReceiptClaims(**claims), _KEY)
+    return (41, 41, _AT_MS, leaf, facts, None), cose
+
+
+def test_a_receipt_that_says_what_its_entry_says_gives_no_finding() -> None:
+    entry, cose = _receipt_entry()
+    assert check_receipts(ReceiptJob(_KEYS, [entry], [cose])) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("ledger_index", 40),
+        ("commitment", bytes(16)),
+        ("issued_at", _AT_MS // 1000 + 1),
+        ("office_code", "32.16.02-UPTD"),
+        ("counter_code", "L02"),
+        ("number", "32.16.01-UPTD/L01/2025/000002"),
+        ("service_code", "RJU-SMP-02"),
+        ("schedule_version", "2025.1"),
+        ("official_fee", 9_000),
+        ("amount_charged", 9_000),
+        ("waiver_ref", "SK-1"),
+    ],
+)
+def test_attack_a_receipt_that_differs_from_its_entry_in_one_claim(
+    claim: str, value: object
+) -> None:
+    changes: dict[str, object] = {claim: value}
+    if claim == "official_fee":  # keep the receipt's own fee rule satisfied
+        changes["amount_charged"] = value
+    elif claim == "amount_charged":
+        changes["waiver_ref"] = "SK-1"
+    entry, cose = _receipt_entry(**changes)
+    findings = check_receipts(ReceiptJob(_KEYS, [entry], [cose]))
+    assert [f.code for f in findings] == ["integrity.receipt_mismatch"]
+    assert claim in findings[0].evidence["differences"]
+
+
+def _void_entry(**changes: Any) -> tuple[ReceiptEntry, bytes]:
+    body = {"receipt_seq": 7, "receipt_no": "x/1", "office": "32.16.01-UPTD"}
+    leaf = leaf_hash(b"the void")
+    claims: dict[str, Any] = {
+        "office_code": "32.16.01-UPTD",
+        "counter_code": "L01",
+        "number": "x/1/B",
+        "ledger_index": 9,
+        "issued_at": _AT_MS // 1000,
+        "service_code": "RJU-SMP-01",
+        "schedule_version": "2024.1",
+        "official_fee": 10_000,
+        "amount_charged": 10_000,
+        "kind": ReceiptKind.VOID,
+        "commitment": commitment_from_leaf_hash(leaf),
+        "voided_number": "x/1",
+    }
+    claims.update(changes)
+    cose = sign_receipt(ReceiptClaims(**claims), _KEY)
+    return (9, 9, _AT_MS, leaf, body, ("L01", 10_000)), cose
+
+
+def test_a_void_receipt_is_held_against_the_receipt_it_cancels() -> None:
+    entry, cose = _void_entry()
+    assert check_receipts(ReceiptJob(_KEYS, [entry], [cose])) == []
+    entry, cose = _void_entry(amount_charged=20_000, official_fee=20_000)
+    findings = check_receipts(ReceiptJob(_KEYS, [entry], [cose]))
+    assert [f.code for f in findings] == ["integrity.receipt_mismatch"]
+    assert list(findings[0].evidence["differences"]) == ["amount_charged"]
