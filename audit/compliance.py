@@ -67,6 +67,9 @@ DocumentLookup = Callable[[str], bytes | None]
 _CACHE_LIMIT: Final = 100_000
 _END_OF_TIME: Final = 2**63
 _RESOLVED: Final = frozenset({"resolved", "rejected"})
+#: The verdict code of a charge for a free service, as recorded (an enum's ``value`` is a
+#: property: read it once, not once per refused charge).
+_FREE_SERVICE: Final = VerdictCode.CHARGED_FOR_FREE_SERVICE.value
 
 
 class _MalformedBodyError(Exception):
@@ -544,7 +547,7 @@ class ComplianceChecker:
             self._rechecks[key] = outcome
         recorded_code, mismatch = outcome
         loket = self.registry.loket(office, counter)
-        free = recorded_code == VerdictCode.CHARGED_FOR_FREE_SERVICE.value
+        free = recorded_code == _FREE_SERVICE
         self.days.refusal(loket, at)
         self.patterns.refusal(seq, actor, loket, free)
         where: Where = {"office": office, "counter": counter}

@@ -54,9 +54,12 @@ def _byte_classes() -> bytes:
 
 _CLASSES: Final = _byte_classes()
 #: A JSON number of 16 digits or more may leave the ±(2**53 - 1) range: let the judge decide.
-#: (Found in the byte classes; a digit run after ``{`` is never JSON, so ``[`` may share it.)
-_LONG_AFTER_SEPARATOR: Final = b":" + b"0" * 16
-_LONG_AFTER_OPENER: Final = b"{" + b"0" * 16
+#: Found in the byte classes: a run of 16 digits (rare: timestamps have 13), then whether
+#: one follows a byte a number can follow (a digit run after ``{`` is never JSON, so ``[``
+#: may share its class).
+_DIGITS_16: Final = b"0" * 16
+_LONG_AFTER_SEPARATOR: Final = b":" + _DIGITS_16
+_LONG_AFTER_OPENER: Final = b"{" + _DIGITS_16
 #: ``null`` is JSON but not in the ledger's data model (the bytes may also be inside a text).
 _NULL: Final = b"null"
 #: The UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
@@ -115,8 +118,10 @@ def _fast(data: bytes, expected_prev: str | None = None) -> EntryValue | None:
         return None
     classes = data.translate(_CLASSES)
     if (
-        _LONG_AFTER_SEPARATOR in classes
-        or _LONG_AFTER_OPENER in classes
+        (
+            _DIGITS_16 in classes
+            and (_LONG_AFTER_SEPARATOR in classes or _LONG_AFTER_OPENER in classes)
+        )
         or classes.count(b"{") > _MAX_OPENERS
         or _NULL in data
         or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
@@ -127,15 +132,18 @@ def _fast(data: bytes, expected_prev: str | None = None) -> EntryValue | None:
         value = _parse(text)
     except (_DeclinedError, ValueError, RecursionError, StopIteration):
         return None
-    if type(value) is not dict or value.keys() != _FIELDS:
+    if type(value) is not dict or len(value) != len(_FIELDS):
         return None
-    seq, kind, at, prev, body = (
-        value["seq"],
-        value["kind"],
-        value["at"],
-        value["prev"],
-        value["body"],
-    )
+    try:  # five keys, each of the five fields: exactly the fields
+        seq, kind, at, prev, body = (
+            value["seq"],
+            value["kind"],
+            value["at"],
+            value["prev"],
+            value["body"],
+        )
+    except KeyError:
+        return None
     if (
         type(seq) is not int
         or seq < 0

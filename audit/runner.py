@@ -1,14 +1,17 @@
 """One streaming pass over a log: integrity, receipts, compliance, patterns.
 
 :func:`run_audit` reads an :class:`~audit.source.AuditSource` once, in stored order, in
-chunks. Worker processes (:mod:`audit.parallel`) check that each entry is canonical and
-hash its leaf, verify checkpoint signatures ahead of need, and verify receipts
-(:func:`audit.receipt_check.check_receipts`); the main process, entry by entry, follows the
-chain (:class:`~audit.integrity.ChainChecker`), extends the RFC 6962 tree, judges every
-stored checkpoint at its size (:class:`~audit.integrity.CheckpointChecker`) and replays
-keys and business rules (:class:`~audit.compliance.ComplianceChecker`). Memory is bounded
-by the chunk window, O(counters × days) aggregates and ~26 bytes of receipt index per
-entry.
+runs of :data:`CHUNK` entries. Worker processes (:mod:`audit.parallel`) do all that needs
+only the bytes (:func:`audit.chunks.check_entry_chunk`: canonical form, leaf hashes and the
+tree nodes above them, where the chain steps out of line, the facts of each receipt),
+verify checkpoint signatures ahead of need, and verify receipts
+(:func:`audit.receipt_check.check_receipts`). The main process, run by run, follows the
+chain (:meth:`~audit.integrity.ChainChecker.observe_run`: only the entries out of line one
+by one), judges every stored checkpoint at its size against the tree head
+(:class:`~audit.tree.RunTree`, :class:`~audit.integrity.CheckpointChecker`), and replays
+keys and business rules entry by entry (:class:`~audit.compliance.ComplianceChecker`).
+Memory is bounded by the window of runs in flight, O(counters × days) aggregates and ~26
+bytes of receipt index per entry.
 """
 
 from __future__ import annotations

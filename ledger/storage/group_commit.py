@@ -91,8 +91,7 @@ class GroupCommit(Generic[T, R]):
                 raise StoreClosedError("the log store is closed; no further appends")
             self._queue.extend(slots)
             if self._leading:
-                wake = threading.Lock()
-                wake.acquire()
+                wake = _held_lock()
                 last.wake = wake
             else:
                 self._leading = True
@@ -100,10 +99,24 @@ class GroupCommit(Generic[T, R]):
                 self._changed.notify_all()  # a lingering leader may now have a full batch
         if wake is not None:
             # Released once: when our last item is done, or when the lead is handed to us.
-            wake.acquire()
+            try:
+                wake.acquire()
+            except BaseException:
+                self._stop_waiting(last, wake)
+                raise
         if not last.done:
             self._lead(last)
         return [self._outcome(s) for s in slots]
+
+    def _stop_waiting(self, last: _Slot[T, R], wake: threading.Lock) -> None:
+        """A waiting submitter was interrupted (Ctrl+C in a command): its items stay queued
+        and are committed, but the lead must never be handed to a thread that is gone."""
+        with self._mutex:
+            if last.wake is wake and not last.done:
+                last.wake = None  # not woken yet: skip it from now on
+                return
+        if not last.done:  # the lead was handed to this thread: pass it on
+            self._hand_over()
 
     @staticmethod
     def _outcome(slot: _Slot[T, R]) -> R | Exception:
@@ -171,6 +184,13 @@ class GroupCommit(Generic[T, R]):
             self._closed = True
             while self._queue or self._leading:
                 self._changed.wait()
+
+
+def _held_lock() -> threading.Lock:
+    """A lock already acquired: its owner's next ``acquire`` sleeps until it is released."""
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 def _batch_failure(error: BaseException) -> AppendError:

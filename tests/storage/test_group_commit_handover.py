@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from ledger.storage import group_commit
 from ledger.storage.group_commit import GroupCommit
 
 
@@ -140,3 +141,100 @@ def test_a_submitter_of_many_items_gets_them_back_in_order() -> None:
     assert sorted(outcomes) == sorted(
         [[-i if i % 3 == 0 else i for i in range(n, n + 10)] for n in (0, 100, 200)]
     )
+
+
+class _InterruptedLock:
+    """A waiter's lock whose wait is cut short, as Ctrl+C cuts a command's wait."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+
+    def acquire(self) -> bool:
+        raise KeyboardInterrupt
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def test_an_interrupted_waiter_is_never_handed_the_lead(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[int]] = []
+    first_started = threading.Event()
+    release = threading.Event()
+
+    def commit(batch: list[int]) -> list[int | Exception]:
+        calls.append(list(batch))
+        if len(calls) == 1:
+            first_started.set()
+            release.wait(10)
+        return list(batch)
+
+    group: GroupCommit[int, int] = GroupCommit(commit, batch_max=10)
+    leader = threading.Thread(target=group.submit, args=([1],))
+    leader.start()
+    first_started.wait(10)
+    monkeypatch.setattr(group_commit, "_held_lock", _InterruptedLock)
+    with pytest.raises(KeyboardInterrupt):
+        group.submit([2])  # gives up waiting; item 2 stays queued
+    monkeypatch.undo()
+    release.set()
+    leader.join(10)
+    # The lead did not go to the interrupted caller: the next submitter still gets through,
+    # and the abandoned item is committed with it.
+    assert group.submit([3]) == [3]
+    assert [2] in calls or [2, 3] in calls
+    group.close()
+
+
+class _InterruptedOnWake:
+    """A waiter's lock whose thread is interrupted just as it is woken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def acquire(self) -> bool:
+        self._lock.acquire()
+        raise KeyboardInterrupt
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+def test_a_waiter_interrupted_as_it_is_handed_the_lead_passes_it_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[int]] = []
+    first_started = threading.Event()
+    release = threading.Event()
+
+    def commit(batch: list[int]) -> list[int | Exception]:
+        calls.append(list(batch))
+        if len(calls) == 1:
+            first_started.set()
+            release.wait(10)
+        return list(batch)
+
+    group: GroupCommit[int, int] = GroupCommit(commit, batch_max=10)
+    leader = threading.Thread(target=group.submit, args=([1],))
+    leader.start()
+    first_started.wait(10)
+    monkeypatch.setattr(group_commit, "_held_lock", _InterruptedOnWake)
+    interrupted: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            group.submit([2])
+        except KeyboardInterrupt as error:
+            interrupted.append(error)
+
+    second = threading.Thread(target=waiter)
+    second.start()
+    _wait_until(lambda: group.queued == 1)
+    monkeypatch.undo()
+    release.set()  # the leader finishes [1] and hands the lead to the waiter of [2]
+    for t in (leader, second):
+        t.join(10)
+    assert len(interrupted) == 1
+    assert group.submit([3]) == [3]  # the lead was passed on, not lost
+    assert calls[1:] == [[2, 3]]
+    group.close()
