@@ -54,18 +54,31 @@ class ConfigFollower:
         self._scanned = 0  # entries below this seq were looked at
 
     def current(self) -> ConfigSnapshot:
-        """The configuration as of the log's current size."""
+        """The configuration as of the log's current size.
+
+        The database is read outside the lock, so concurrent requests do not queue
+        behind one another's query; only folding new entries is serialised. Entries
+        another thread folded meanwhile are skipped by their ``seq``.
+        """
+        start = self._scanned
+        try:
+            with self._engine.connect() as conn:
+                found, size = entries_of_kinds(conn, start, CONFIG_KINDS)
+        except exc.SQLAlchemyError as error:
+            raise storage_error(error, "reading configuration entries") from error
+        entries = [decode_entry(data) for data in found]
         with self._lock:
-            try:
-                with self._engine.connect() as conn:
-                    found, size = entries_of_kinds(conn, self._scanned, CONFIG_KINDS)
-            except exc.SQLAlchemyError as error:
-                raise storage_error(error, "reading configuration entries") from error
             snapshot = self._snapshot
-            if found:
+            if size <= self._scanned:
+                # Another thread already folded at least this far.
+                if self._on_keyring is not None:
+                    self._on_keyring(snapshot.state.keyring)
+                return snapshot
+            fresh = [entry for entry in entries if entry.seq >= self._scanned]
+            if fresh:
                 state = snapshot.state
-                for data in found:
-                    state = state.apply(decode_entry(data))
+                for entry in fresh:
+                    state = state.apply(entry)
                 changed_schedule = len(state.schedule_entries) != len(
                     snapshot.state.schedule_entries
                 )
