@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from itertools import islice
 from typing import Final
 
-from audit.chunks import ChunkJob, EntryChunk, Record, check_entry_chunk
+from audit.chunks import ChunkJob, EntryChunk, PackedEntries, Record, check_entry_chunk
 from audit.compliance import ComplianceChecker, ComplianceTables
 from audit.errors import TrustAnchorError
 from audit.findings import BreakKind, Finding, FindingSink
@@ -169,9 +169,10 @@ class _Audit:
             self._check_since_consistency(total)
         self.checkpoints.at_size(0, EMPTY_ROOT, None)
         window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
-        depth = max(1, self.workers.count)  # chunks checked ahead: one per worker
+        depth = 2 * max(1, self.workers.count)  # runs checked ahead: two per worker
         for stored, datas in self._chunks():
-            job: ChunkJob = (datas, self.workers.inline)
+            inline = self.workers.inline
+            job: ChunkJob = (datas if inline else PackedEntries(datas), inline)
             window.append((self.workers.submit(check_entry_chunk, job), stored, datas))
             if len(window) > depth:
                 self._consume(*window.popleft())

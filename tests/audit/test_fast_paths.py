@@ -10,6 +10,7 @@ against the entry-by-entry way it replaces, on honest and on tampered input.
 from __future__ import annotations
 
 import marshal
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.calendar import DAY_MS, OfficeHours
-from audit.chunks import check_entry_chunk
+from audit.chunks import PackedEntries, check_entry_chunk
 from audit.compliance import receipt_facts
 from audit.entries import read_entry
 from audit.findings import FindingSink
@@ -195,6 +196,14 @@ def test_records_from_a_worker_equal_records_kept_in_process() -> None:
     assert records[2][4] is None  # body, no facts
     assert here.kinds == {"receipt.issued": 3, "complaint.filed": 1}
     assert marshal.loads(marshal.dumps(records)) == records
+
+
+def test_packed_entries_arrive_as_the_entries_they_were() -> None:
+    entries = [*honest()[:5], b"", b"{}", bytes(range(256))]
+    packed = PackedEntries(entries)
+    assert pickle.loads(pickle.dumps(packed)) == entries  # what a worker process receives
+    assert packed.unpack() == entries
+    assert check_entry_chunk((packed, True)) == check_entry_chunk((entries, True))
 
 
 def test_receipt_facts_read_every_field_the_rules_need() -> None:
