@@ -720,12 +720,16 @@ def _suspect(data: bytes) -> bool:
     )
 
 
+_ZERO_HEX = ZERO_HASH.hex()
+
+
 def _parsed_entry(text: str, pos: int, end: int) -> dict[str, Any] | None:
     """``text[pos:end]`` parsed as an entry object with well-typed fields, or ``None``.
 
     Declines whatever the quick check cannot settle: a float, NaN, text that is not
-    exactly one JSON object, a missing or extra field, or a field of the wrong type or
-    range.
+    exactly one JSON object, a missing or extra field, a field of the wrong type or
+    range, or entry 0 with a ``prev`` other than the zero hash (which ``decode_entry``
+    refuses).
     """
     try:
         value, stop = _scan(text, pos)
@@ -741,7 +745,8 @@ def _parsed_entry(text: str, pos: int, end: int) -> dict[str, Any] | None:
         or at < 0
         or type(kind := value["kind"]) is not str
         or kind not in ENTRY_KINDS
-        or type(value["prev"]) is not str
+        or type(prev := value["prev"]) is not str
+        or (seq == 0 and prev != _ZERO_HEX)
         or type(value["body"]) is not dict
     ):
         return None

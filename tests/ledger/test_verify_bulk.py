@@ -304,6 +304,19 @@ def test_valid_but_unusual_entries_are_left_to_decode_entry() -> None:
     assert decode_entry(data).body["counter"] == "L\U0001f600"
 
 
+def test_attack_entry_zero_with_a_nonzero_prev_is_left_to_decode_entry() -> None:
+    """A forged first entry that links to something: canonical bytes, but ``decode_entry``
+    refuses entry 0 with a ``prev`` other than the zero hash, so the quick check must not
+    report its fields either (found by the property test below)."""
+    data = encode_entry(Entry(7, "complaint.filed", 1, leaf_hash(b"x"), {"a": 1}))
+    forged = data.replace(b'"seq":7', b'"seq":0')
+    assert _quick(forged) is None
+    with pytest.raises(EncodingError):
+        decode_entry(forged)
+    honest = encode_entry(Entry(0, "complaint.filed", 1, ZERO_HASH, {"a": 1}))
+    assert _quick(honest) == (0, ZERO_HASH.hex())
+
+
 def test_attack_entries_that_only_parse_when_joined() -> None:
     """Rows that are not entries, but joined with commas read as a list of as many
     canonical entries as there are rows: the first row ends inside a list that the second
