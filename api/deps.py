@@ -13,11 +13,12 @@ another site sends the cookie but can neither read nor set those tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Final
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import CsrfRejectedError, RateLimitedError
 from api.services.container import Services
@@ -40,6 +41,7 @@ __all__ = [
     "check_api_csrf",
     "client_address",
     "credential_of",
+    "services_of",
 ]
 
 SESSION_COOKIE: Final = "bukti_session"
@@ -50,7 +52,13 @@ CSRF_HEADER: Final = "X-CSRF-Token"
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # A coroutine, like the dependencies below: FastAPI runs a plain function dependency
+    # on a worker thread, a hop that costs more than what these do.
+    return services_of(request)
+
+
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -101,11 +109,15 @@ def client_address(request: Request, trust_forwarded_for: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _staff(*roles: Role) -> Callable[[Request, Services], Principal]:
+def _staff(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def dependency(request: Request, services: ServicesDep) -> Principal:
-        principal = services.auth.authenticate(credential_of(request))
+    async def dependency(request: Request) -> Principal:
+        services = services_of(request)
+        credential = credential_of(request)
+        principal = services.auth.cached(credential)
+        if principal is None:  # not checked lately: ask the database, off the event loop
+            principal = await run_in_threadpool(services.auth.authenticate, credential)
         request.state.principal = principal
         check_api_csrf(request)
         require_role(principal, allowed)
@@ -115,8 +127,9 @@ def _staff(*roles: Role) -> Callable[[Request, Services], Principal]:
     return dependency
 
 
-def public(request: Request, services: ServicesDep) -> None:
+async def public(request: Request) -> None:
     """Per-address token bucket of the public endpoints (429 + Retry-After when empty)."""
+    services = services_of(request)
     address = client_address(request, services.settings.trust_forwarded_for)
     wait = services.limiter.take(address, services.clock())
     if wait:

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     batch_max: int = Field(default=512, ge=1, description="Most appends in one group commit.")
     rate_limit_per_minute: int = Field(default=120, ge=1)
     session_timeout_minutes: int = Field(default=30, ge=1)
+    credential_cache_ms: int = Field(
+        default=2000,
+        ge=0,
+        le=60_000,
+        description=(
+            "How long a checked bearer token or session is trusted without asking the "
+            "database again (0: every request asks). A revocation made in this process "
+            "takes effect at once; one made by another process within this time."
+        ),
+    )
     tile_prefix: str = Field(default="", description="Optional prefix for the C2SP endpoints.")
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins after which a user name is locked."

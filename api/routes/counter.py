@@ -45,7 +45,7 @@ _MAX_KEY = 200
     },
     summary="Issue a receipt (schedule-checked, logged, signed)",
 )
-def issue_receipt(
+async def issue_receipt(
     body: IssueRequest,
     principal: CounterStaff,
     services: ServicesDep,
@@ -69,7 +69,7 @@ def issue_receipt(
         charged=body.charged,
         waiver=body.waiver,
     )
-    view, created = services.receipts.issue(principal, command, idempotency_key)
+    view, created = await services.receipts.issue_async(principal, command, idempotency_key)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/receipts/{view.seq}"
     return receipt_body(view)

@@ -3,10 +3,18 @@
 A login creates a *session* credential (idle timeout ``session_timeout_minutes``); an
 administrator creates long-lived *token* credentials with ``bukti users token``. Both are
 bearer secrets stored only as SHA-256; a session's secret is also set as an HttpOnly cookie.
+
+A credential found valid is remembered for ``credential_cache_ms`` (and never past its
+expiry), so a busy counter's requests do not each read the staff tables:
+:meth:`AuthService.cached` answers from memory and :meth:`AuthService.authenticate` asks
+the database. Every revocation in this process (logout, a revoked token or user) empties
+the memory at once; one made by another process (``bukti users revoke``) is seen within
+``credential_cache_ms``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +41,8 @@ __all__ = ["AuthService", "LoginResult"]
 
 #: A credential's last use is written at most this often (sliding session expiry).
 _TOUCH_EVERY_MS = 60_000
+#: Most credentials remembered at once.
+_MAX_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,7 @@ class AuthService:
         session_timeout_ms: int,
         policy: LoginPolicy,
         hashing: PasswordHashing,
+        cache_ms: int = 0,
     ) -> None:
         self._engine = engine
         self._clock = clock
@@ -61,6 +72,34 @@ class AuthService:
         self._session_ms = session_timeout_ms
         self._policy = policy
         self._hashing = hashing
+        self._cache_ms = cache_ms
+        #: Credential digest -> (principal, trusted until, UTC ms).
+        self._known: dict[str, tuple[Principal, int]] = {}
+        self._known_lock = threading.Lock()
+
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal of a credential checked within ``credential_cache_ms``, from
+        memory; ``None`` when it must be checked with :meth:`authenticate`."""
+        if not token or not self._cache_ms:
+            return None
+        known = self._known.get(token_digest(token))
+        if known is None or self._clock() >= known[1]:
+            return None
+        return known[0]
+
+    def forget_all(self) -> None:
+        """Drop every remembered credential (after a revocation)."""
+        with self._known_lock:
+            self._known.clear()
+
+    def _remember(self, digest: str, principal: Principal, now: int, expires: int | None) -> None:
+        if not self._cache_ms:
+            return
+        until = now + self._cache_ms if expires is None else min(now + self._cache_ms, expires)
+        with self._known_lock:
+            if len(self._known) >= _MAX_REMEMBERED:
+                self._known.clear()  # many short-lived sessions: start over, never grow
+            self._known[digest] = (principal, until)
 
     def login(self, username: str, password: str) -> LoginResult:
         """Open a session; raises on a wrong password, a throttled or a locked user name."""
@@ -146,8 +185,9 @@ class AuthService:
                 "Silakan masuk terlebih dahulu (token atau sesi tidak ada).",
             )
         now = self._clock()
+        digest = token_digest(token)
         with self._engine.connect() as conn:
-            found = staff.credential_by_digest(conn, token_digest(token))
+            found = staff.credential_by_digest(conn, digest)
         if found is None:
             raise AuthenticationError(
                 "expected a valid credential, found an unknown token",
@@ -164,11 +204,12 @@ class AuthService:
                 "expected an unexpired session, found one that expired",
                 "Sesi telah berakhir; silakan masuk kembali.",
             )
+        expires = credential.expires_at
         if now - credential.last_used_at >= _TOUCH_EVERY_MS:
             expires = now + self._session_ms if credential.kind == "session" else None
             with write_transaction(self._engine) as conn:
                 staff.touch_credential(conn, credential.id, now, expires)
-        return Principal(
+        principal = Principal(
             user_id=user.id,
             username=user.username,
             role=Role(user.role),
@@ -176,7 +217,10 @@ class AuthService:
             credential_id=credential.id,
             credential_kind=credential.kind,
         )
+        self._remember(digest, principal, now, expires)
+        return principal
 
     def logout(self, principal: Principal) -> None:
         with write_transaction(self._engine) as conn:
             staff.revoke_credential(conn, principal.credential_id, self._clock())
+        self.forget_all()

@@ -93,6 +93,9 @@ def build_services(
     engine = create_engine_for(settings.resolved_database_url)
     store = LogStore(engine, signer=signer, origin=settings.origin, batch_max=settings.batch_max)
     follower = ConfigFollower(engine, store, on_keyring=LogKeyFollower(store, key_files))
+    # Every append batch brings the configuration up to its own head first (and settles
+    # the log key before signing): checks made in body factories see it exactly.
+    store.observe(follower)
     # Sign with the log key the log names as current from the first append on; when the
     # database does not answer (or is not migrated) yet, the first refresh does it.
     with suppress(StorageError):
@@ -104,7 +107,24 @@ def build_services(
         max_failures=settings.login_max_failures, lock_ms=settings.login_lock_minutes * 60_000
     )
     reader = ReceiptReader(engine, store, projector, follower, public_url=settings.public_url)
-    staff = StaffService(engine, store, follower, hashing, clock=now, random_bytes=rng)
+    auth = AuthService(
+        engine,
+        clock=now,
+        random_bytes=rng,
+        session_timeout_ms=settings.session_timeout_minutes * 60_000,
+        policy=policy,
+        hashing=hashing,
+        cache_ms=settings.credential_cache_ms,
+    )
+    staff = StaffService(
+        engine,
+        store,
+        follower,
+        hashing,
+        clock=now,
+        random_bytes=rng,
+        on_revoked=auth.forget_all,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -116,14 +136,7 @@ def build_services(
         projector=projector,
         metrics=metrics,
         limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
-        auth=AuthService(
-            engine,
-            clock=now,
-            random_bytes=rng,
-            session_timeout_ms=settings.session_timeout_minutes * 60_000,
-            policy=policy,
-            hashing=hashing,
-        ),
+        auth=auth,
         staff=staff,
         directory=DirectoryService(store, follower, clock=now),
         schedules=ScheduleService(store, follower, clock=now),

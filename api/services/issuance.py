@@ -13,6 +13,13 @@ Issuing (DESIGN §2 "Checking a charge", §3):
 The client's ``Idempotency-Key`` (scoped to the staff user) and a digest of the request go
 with the append: a retry returns the original entry, a different request under the same
 key is refused by the store.
+
+The check is decided on the configuration this process has folded (no database read),
+then confirmed inside the append transaction, with the log locked, against the
+configuration as of the entry itself (:meth:`ConfigFollower.in_batch`): the counter
+exists, its day is not closed, and no publication, closing or key change came in between
+— else the issue is decided again on the newer configuration. So a closing and an issue
+racing each other are ordered by the log: an issue after the closing entry is refused.
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ from api.errors import (
     DayClosedError,
     InvalidRequestError,
     NotFoundError,
+    ServiceUnavailableError,
 )
-from api.services.follower import ConfigFollower
+from api.services.follower import ConfigFollower, ConfigSnapshot
 from api.services.keys import KeyFiles
 from api.services.roles import Principal, Role, require_office
 from api.services.views import ReceiptView, receipt_view
@@ -144,23 +152,52 @@ class ReceiptService:
 
         Raises :class:`ChargeRefusedError` when the schedule check refuses the charge.
         """
+        snapshot = self._follower.cached()
+        for _ in range(_ATTEMPTS):
+            issuing = self._prepare(principal, command, idempotency_key, snapshot)
+            try:
+                entry = self._store.append(issuing.request)
+            except _ConfigurationMovedError as moved:
+                snapshot = moved.snapshot
+                continue
+            return self._answer(issuing, entry)
+        raise _kept_moving()
+
+    async def issue_async(
+        self, principal: Principal, command: IssueCommand, idempotency_key: str
+    ) -> tuple[ReceiptView, bool]:
+        """:meth:`issue` for a request handler on the event loop: the schedule check runs
+        here, the append is awaited (committed by the store's committer thread), and no
+        database is read on the way."""
+        snapshot = self._follower.cached()
+        for _ in range(_ATTEMPTS):
+            issuing = self._prepare(principal, command, idempotency_key, snapshot)
+            try:
+                entry = await self._store.append_async(issuing.request)
+            except _ConfigurationMovedError as moved:
+                snapshot = moved.snapshot
+                continue
+            return self._answer(issuing, entry)
+        raise _kept_moving()
+
+    def _prepare(
+        self,
+        principal: Principal,
+        command: IssueCommand,
+        idempotency_key: str,
+        snapshot: ConfigSnapshot,
+    ) -> _Issuing:
+        """The append request of an issue, decided on ``snapshot``.
+
+        The decision is optimistic: the entry's factory confirms it inside the append
+        transaction against the configuration as of that entry
+        (:meth:`ConfigFollower.in_batch`) and raises :class:`_ConfigurationMovedError` if that
+        is not ``snapshot``'s, so that the caller decides again on the newer one.
+        """
         office = principal.office or ""
-        snapshot = self._follower.current()
-        if (office, command.counter) not in snapshot.state.counters:
-            raise NotFoundError(
-                f"expected a counter of office {office}, found unknown counter {command.counter!r}",
-                f"Loket {command.counter} tidak terdaftar di kantor {office}.",
-            )
         at = self._clock()
         key = f"issue:{principal.user_id}:{idempotency_key}"
-        day = wib_date(at)
-        # A closed counter-day takes no new receipt; a retry of one issued before the
-        # closing still gets its original answer from the store below.
-        if (
-            snapshot.state.day_closed(office, command.counter, day)
-            and self._store.find_by_idempotency_key(key) is None
-        ):
-            raise _day_closed(office, command.counter, day)
+        guard = _Guard(self._follower, snapshot, office, command.counter, wib_date(at))
         charged = command.charged
         if charged is None:
             charged = _official_or_zero(snapshot.history, command, at)
@@ -174,23 +211,38 @@ class ReceiptService:
             request = AppendRequest(
                 kind="receipt.issued",
                 at=at,
-                body=_issued_body_factory(principal, office, command, verdict, charged),
+                body=_issued_body_factory(
+                    guard,
+                    principal=principal,
+                    office=office,
+                    command=command,
+                    verdict=verdict,
+                    charged=charged,
+                ),
                 idempotency_key=key,
                 request_digest=digest,
                 attach=lambda entry: {RECEIPT_ATTACHMENT: _sign_issued(entry, signer)},
             )
         else:
+            rejected = rejection_body(charge, verdict, principal.user_id, office, command.counter)
+
+            def rejection(_ctx: AppendContext) -> Mapping[str, Any]:
+                guard.confirm()
+                return rejected
+
             request = AppendRequest(
                 kind="charge.rejected",
                 at=at,
-                body=rejection_body(charge, verdict, principal.user_id, office, command.counter),
+                body=rejection,
                 idempotency_key=key,
                 request_digest=digest,
             )
-        entry = self._store.append(request)
+        return _Issuing(request, verdict.code.value)
+
+    def _answer(self, issuing: _Issuing, entry: AppendedEntry) -> tuple[ReceiptView, bool]:
         if entry.kind == "charge.rejected":
             if not entry.replayed:
-                self._on_rejected(verdict.code.value)
+                self._on_rejected(issuing.verdict)
             raise _refusal(entry)
         if not entry.replayed:
             self._on_issued()
@@ -333,6 +385,71 @@ class ReceiptService:
         return _Issued(entry.seq, entry.at, stored.leaf_hash, entry.body)
 
 
+#: Times an issue is decided again because the configuration moved under it (a closing,
+#: a publication or a key change committed between the decision and the entry).
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Issuing:
+    request: AppendRequest
+    verdict: str
+
+
+class _ConfigurationMovedError(Exception):
+    """Raised by an issue's body factory when the configuration as of its entry is not the
+    one the issue was decided on; carries the newer configuration."""
+
+    def __init__(self, snapshot: ConfigSnapshot) -> None:
+        super().__init__("the configuration changed between the check and the entry")
+        self.snapshot = snapshot
+
+
+class _Guard:
+    """What an issue confirms inside the append transaction, as of its own entry."""
+
+    __slots__ = ("_counter", "_day", "_follower", "_office", "_snapshot")
+
+    def __init__(
+        self,
+        follower: ConfigFollower,
+        snapshot: ConfigSnapshot,
+        office: str,
+        counter: str,
+        day: str,
+    ) -> None:
+        self._follower = follower
+        self._snapshot = snapshot
+        self._office = office
+        self._counter = counter
+        self._day = day
+
+    def confirm(self) -> None:
+        """Raise unless the counter exists, is open for the day, and the configuration is
+        still the one the charge was checked against."""
+        fresh = self._follower.in_batch()
+        office, counter = self._office, self._counter
+        if (office, counter) not in fresh.state.counters:
+            raise NotFoundError(
+                f"expected a counter of office {office}, found unknown counter {counter!r}",
+                f"Loket {counter} tidak terdaftar di kantor {office}.",
+            )
+        # A closed counter-day takes no new receipt; a retry of one issued before the
+        # closing is answered by the store from its idempotency key, without this check.
+        if fresh.state.day_closed(office, counter, self._day):
+            raise _day_closed(office, counter, self._day)
+        if fresh.state is not self._snapshot.state:
+            raise _ConfigurationMovedError(fresh)
+
+
+def _kept_moving() -> ServiceUnavailableError:
+    return ServiceUnavailableError(
+        f"expected the configuration to hold still for one of {_ATTEMPTS} attempts to issue, "
+        "found it changed under each",
+        "Konfigurasi sedang berubah; silakan ulangi sebentar lagi.",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Issued:
     seq: int
@@ -367,9 +484,16 @@ def _official_or_zero(history: ScheduleHistory, command: IssueCommand, at: int) 
 
 
 def _issued_body_factory(
-    principal: Principal, office: str, command: IssueCommand, verdict: Verdict, charged: int
+    guard: _Guard,
+    *,
+    principal: Principal,
+    office: str,
+    command: IssueCommand,
+    verdict: Verdict,
+    charged: int,
 ) -> Callable[[AppendContext], dict[str, Any]]:
     def factory(ctx: AppendContext) -> dict[str, Any]:
+        guard.confirm()
         year = wib_date(verdict.at_ms)[:4]
         number = ctx.next_number(f"receipt:{office}:{command.counter}:{year}")
         body: dict[str, Any] = {

@@ -47,6 +47,7 @@ class StaffService:
         *,
         clock: Callable[[], int],
         random_bytes: Callable[[int], bytes],
+        on_revoked: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -54,6 +55,8 @@ class StaffService:
         self._hashing = hashing
         self._clock = clock
         self._random = random_bytes
+        #: Told after every revocation (the authenticator forgets what it remembered).
+        self._on_revoked = on_revoked
 
     def add_user(
         self,
@@ -189,6 +192,7 @@ class StaffService:
                     f"expected an active token id, found {credential_id!r}",
                     f"Token {credential_id} tidak ada atau sudah dicabut.",
                 )
+        self._on_revoked()
 
     def revoke_user(self, username: str, reason: str, by: str) -> staff.UserRow:
         """Revoke an account and every credential it holds; records ``user.revoked``."""
@@ -198,6 +202,7 @@ class StaffService:
         now = self._clock()
         with write_transaction(self._engine) as conn:
             staff.revoke_user(conn, user.id, now)
+        self._on_revoked()
         self._store.append(
             AppendRequest(
                 kind="user.revoked",

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from ledger.storage.models import EntryRow, LogHeadRow
 
-__all__ = ["entries_of_kinds", "seqs_of_kinds"]
+__all__ = ["entries_of_kinds", "entries_of_kinds_below", "seqs_of_kinds"]
 
 
 def seqs_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tuple[list[int], int]:
@@ -49,6 +49,13 @@ def entries_of_kinds(conn: Connection, start: int, kinds: Iterable[str]) -> tupl
     size = int(conn.execute(_LOG_SIZE).scalar_one())
     if start >= size:
         return [], size  # nothing appended since: no range to read
+    return entries_of_kinds_below(conn, start, size, kinds), size
+
+
+def entries_of_kinds_below(
+    conn: Connection, start: int, size: int, kinds: Iterable[str]
+) -> list[bytes]:
+    """The canonical bytes of the entries ``start <= seq < size`` of ``kinds``, in order."""
     params = {"start": start, "size": size, "kinds": sorted(kinds)}
     rows = conn.execute(_ENTRIES_OF_KINDS, params).scalars().all()
-    return [bytes(data) for data in rows], size
+    return [bytes(data) for data in rows]

@@ -27,6 +27,7 @@ from ledger.storage.records import (
     AppendContext,
     AppendedEntry,
     AppendRequest,
+    BatchObserver,
     BodyFactory,
     StoredEntry,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "AppendError",
     "AppendRequest",
     "AppendedEntry",
+    "BatchObserver",
     "BodyFactory",
     "CheckpointNotFoundError",
     "EntryNotFoundError",

@@ -9,7 +9,7 @@ for the new size is signed and stored, and the head row moves. The caller commit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from sqlalchemy import Connection, exc
@@ -25,6 +25,7 @@ from ledger.storage.records import (
     AppendContext,
     AppendedEntry,
     AppendRequest,
+    BatchObserver,
     replayed_entry,
 )
 
@@ -138,15 +139,24 @@ def _replay(req: AppendRequest, digest: bytes, original: AppendedEntry) -> Outco
 
 
 def write_batch(
-    conn: Connection, requests: Sequence[AppendRequest], *, origin: str, signer: NoteSigner
+    conn: Connection,
+    requests: Sequence[AppendRequest],
+    *,
+    origin: str,
+    signer: Callable[[], NoteSigner],
+    observer: BatchObserver | None = None,
 ) -> list[Outcome]:
     """Append ``requests`` on ``conn`` (already in the locked write transaction).
 
-    Returns one outcome per request. Raises (failing the whole batch) only when the
-    database fails or the stored log does not belong to ``origin``.
+    ``signer`` is asked once, after ``observer.batch_started``, for the key that signs the
+    batch's checkpoint. Returns one outcome per request. Raises (failing the whole batch)
+    only when the database or the observer fails, or the stored log does not belong to
+    ``origin``.
     """
     head = queries.read_head(conn, lock=True)
     head.require_origin(origin)
+    if observer is not None:
+        observer.batch_started(conn, head.size)
     writer = _BatchWriter(conn, head)
 
     # Idempotency keys committed by earlier batches: key -> (request digest, original entry).
@@ -174,13 +184,15 @@ def write_batch(
             outcomes.append(error)
             continue
         outcomes.append(entry)
+        if observer is not None:
+            observer.entry_appended(entry)
         if key is not None and req.request_digest is not None:
             known[key] = (req.request_digest, entry)  # a retry later in this same batch
 
     if not writer.entries:
         return outcomes
     size, root = writer.tree.size, writer.tree.root()
-    signed = sign_checkpoint(Checkpoint(origin, size, root), signer)
+    signed = sign_checkpoint(Checkpoint(origin, size, root), signer())
     queries.write_series(conn, writer.series.values, writer.series.existing)
     queries.insert_rows(
         conn,

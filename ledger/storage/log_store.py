@@ -10,6 +10,7 @@ a stored signed checkpoint. The store never reads a clock; callers pass ``at``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -31,10 +32,18 @@ from ledger.storage.errors import (
     TreeSizeError,
 )
 from ledger.storage.group_commit import GroupCommit
-from ledger.storage.records import AppendedEntry, AppendRequest, StoredEntry, replayed_entry
+from ledger.storage.records import (
+    AppendedEntry,
+    AppendRequest,
+    BatchObserver,
+    StoredEntry,
+    replayed_entry,
+)
 from ledger.tiles import TILE_WIDTH, EntriesCoord, TileCoord, encode_entry_bundle, tile_node_range
 
 __all__ = ["LogStore"]
+
+_log = logging.getLogger("bukti.ledger.storage")
 
 T = TypeVar("T")
 
@@ -70,6 +79,7 @@ class LogStore:
         )
         self._signer = signer
         self._origin = origin
+        self._observer: BatchObserver | None = None
         self._group: GroupCommit[AppendRequest, AppendedEntry] = GroupCommit(
             self._commit, batch_max=batch_max, batch_wait_s=batch_wait_ms / 1000
         )
@@ -90,6 +100,10 @@ class LogStore:
         one key's signature.
         """
         self._signer = signer
+
+    def observe(self, observer: BatchObserver | None) -> None:
+        """Tell ``observer`` of every later append batch (``None``: stop telling)."""
+        self._observer = observer
 
     # -- writing ------------------------------------------------------------------------
 
@@ -117,14 +131,32 @@ class LogStore:
             raise outcome
         return outcome
 
+    async def append_async(self, req: AppendRequest) -> AppendedEntry:
+        """:meth:`append` for a coroutine: awaits the commit without blocking the event loop
+        (the batch is committed by the store's committer thread)."""
+        outcome = (await self._group.submit_async([req]))[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
     def append_many(self, reqs: Sequence[AppendRequest]) -> list[AppendedEntry | Exception]:
         """Append several entries, in order; each outcome is its entry or its own error."""
         return self._group.submit(list(reqs))
 
     def _commit(self, batch: list[AppendRequest]) -> list[AppendedEntry | Exception]:
+        observer = self._observer
+        committed = False
         try:
             with write_transaction(self._engine) as conn:
-                return write_batch(conn, batch, origin=self._origin, signer=self._signer)
+                outcomes = write_batch(
+                    conn,
+                    batch,
+                    origin=self._origin,
+                    signer=lambda: self._signer,
+                    observer=observer,
+                )
+            committed = True
+            return outcomes
         except StorageError as error:
             return [_copy(error) for _ in batch]
         except exc.SQLAlchemyError as error:
@@ -133,6 +165,9 @@ class LogStore:
         except Exception as error:  # a signing or programming failure: fail the batch
             failure = AppendError(f"appending {len(batch)} entries failed: {error!r}")
             return [_copy(failure, cause=error) for _ in batch]
+        finally:
+            if observer is not None:
+                _tell_ended(observer, committed)
 
     def close(self) -> None:
         """Refuse new appends and wait for queued ones. The engine stays the caller's."""
@@ -315,6 +350,15 @@ class LogStore:
                 f"{start}..{start + width - 1}; the log has {len(rows)} of them"
             )
         return encode_entry_bundle([r.data for r in rows])
+
+
+def _tell_ended(observer: BatchObserver, committed: bool) -> None:
+    """``batch_ended`` must not turn a committed batch into failed appends: its own failure
+    is logged, never raised to the appenders."""
+    try:
+        observer.batch_ended(committed)
+    except Exception:
+        _log.exception("the batch observer failed after a batch (committed=%s)", committed)
 
 
 def _copy(error: StorageError, cause: BaseException | None = None) -> StorageError:

@@ -6,21 +6,27 @@
 - :class:`AppendContext` — handed to body factories: the entry's ``seq`` and ``prev``, and
   gapless per-series numbers drawn in the same transaction.
 - :class:`AppendedEntry` — the durable result; :class:`StoredEntry` — a row read back.
+- :class:`BatchObserver` — told of each append batch as it is written, inside its
+  transaction (e.g. to keep derived state exactly as of the log head).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.encoding import Entry, decode_entry
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = [
     "AppendContext",
     "AppendRequest",
     "AppendedEntry",
     "AttachmentReader",
+    "BatchObserver",
     "BodyFactory",
     "NumberSource",
     "StoredEntry",
@@ -55,6 +61,28 @@ class NumberSource(Protocol):
 
 class AttachmentReader(Protocol):
     def __call__(self, seq: int, name: str) -> bytes | None: ...
+
+
+class BatchObserver(Protocol):
+    """Follows the append batches of a :class:`~ledger.storage.LogStore`, in its
+    committing thread, one batch at a time.
+
+    ``batch_started`` runs inside the batch's write transaction with the log locked,
+    before any body factory, with the committed log ``size``: what it reads on ``conn``
+    cannot change until the batch ends, and what it decides (e.g. the signer, through
+    :meth:`~ledger.storage.LogStore.set_signer`) holds for the whole batch.
+    ``entry_appended`` runs after each request of the batch that produced an entry, in
+    order; ``batch_ended`` after the transaction committed (``committed=True``) or was
+    abandoned — then the entries it was told of do not exist. An exception from
+    ``batch_started`` or ``entry_appended`` fails the whole batch; ``batch_ended`` must not
+    raise (the store logs such a failure and keeps the batch's outcomes).
+    """
+
+    def batch_started(self, conn: Connection, size: int) -> None: ...
+
+    def entry_appended(self, entry: AppendedEntry) -> None: ...
+
+    def batch_ended(self, committed: bool) -> None: ...
 
 
 class AppendContext:

@@ -236,5 +236,6 @@ def test_a_waiter_interrupted_as_it_is_handed_the_lead_passes_it_on(
         t.join(10)
     assert len(interrupted) == 1
     assert group.submit([3]) == [3]  # the lead was passed on, not lost
-    assert calls[1:] == [[2, 3]]
+    # [2] went to the committer thread (its submitter is gone) or into the batch of [3].
+    assert [item for batch in calls[1:] for item in batch] == [2, 3]
     group.close()
