@@ -49,12 +49,11 @@ async def issue_receipt(
     body: IssueRequest,
     principal: CounterStaff,
     services: ServicesDep,
-    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(description="Client-chosen key; a retry with the same key returns the receipt."),
     ] = None,
-) -> ReceiptResponse:
+) -> Response:
     if not idempotency_key or len(idempotency_key) > _MAX_KEY:
         raise IdempotencyKeyRequiredError(
             f"expected an Idempotency-Key header of 1 to {_MAX_KEY} characters, found "
@@ -70,9 +69,14 @@ async def issue_receipt(
         waiver=body.waiver,
     )
     view, created = await services.receipts.issue_async(principal, command, idempotency_key)
-    response.status_code = 201 if created else 200
-    response.headers["Location"] = f"/api/v1/receipts/{view.seq}"
-    return receipt_body(view)
+    # Serialized here, once: the model is built from the service's own view, so the
+    # response-model round trip (validate, then serialize) would only repeat the work.
+    return Response(
+        receipt_body(view).model_dump_json(),
+        status_code=201 if created else 200,
+        media_type="application/json",
+        headers={"Location": f"/api/v1/receipts/{view.seq}"},
+    )
 
 
 @router.get(

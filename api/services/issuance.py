@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from api.errors import (
@@ -46,14 +46,12 @@ from api.store.staff import UserRow
 from ledger.encoding import canonical_json
 from ledger.schedule import (
     Charge,
-    ScheduleHistory,
     Verdict,
     check,
-    quote,
+    check_official_fee,
     rejection_body,
     verdict_from_rejection_body,
 )
-from ledger.schedule.errors import ScheduleError
 from ledger.storage import AppendContext, AppendedEntry, AppendRequest, LogStore
 from ledger.storage.errors import EntryNotFoundError
 from receipts import (
@@ -198,11 +196,15 @@ class ReceiptService:
         at = self._clock()
         key = f"issue:{principal.user_id}:{idempotency_key}"
         guard = _Guard(self._follower, snapshot, office, command.counter, wib_date(at))
-        charged = command.charged
-        if charged is None:
-            charged = _official_or_zero(snapshot.history, command, at)
-        charge = Charge(command.service, dict(command.inputs), charged, at, command.waiver)
-        verdict = check(snapshot.history, charge)
+        if command.charged is None:  # the official fee is collected: price once
+            asked = Charge(command.service, dict(command.inputs), 0, at, command.waiver)
+            verdict = check_official_fee(snapshot.history, asked)
+            charged = verdict.charged
+            charge = replace(asked, charged=charged)
+        else:
+            charged = command.charged
+            charge = Charge(command.service, dict(command.inputs), charged, at, command.waiver)
+            verdict = check(snapshot.history, charge)
         digest = command.digest(principal.user_id)
         if verdict.accepted:
             signer = self._receipt_key(
@@ -472,15 +474,6 @@ def _no_receipt(seq: int) -> NotFoundError:
         f"expected a receipt.issued entry at seq {seq}, found none",
         f"Tidak ada kuitansi dengan nomor indeks {seq}.",
     )
-
-
-def _official_or_zero(history: ScheduleHistory, command: IssueCommand, at: int) -> int:
-    """The official fee (what the counter collects by default); 0 when it cannot be priced,
-    in which case the check refuses the charge with the precise verdict."""
-    try:
-        return quote(history, command.service, dict(command.inputs), at).official_fee
-    except ScheduleError:
-        return 0
 
 
 def _issued_body_factory(

@@ -8,7 +8,7 @@ log with :meth:`ScheduleHistory.from_entries`. Format: docs/schedule-format.md.
 
 from ledger.schedule.amounts import format_rupiah, round_half_up
 from ledger.schedule.canonical import document_bytes, document_sha256, version_to_mapping
-from ledger.schedule.checking import Charge, check
+from ledger.schedule.checking import Charge, check, check_official_fee
 from ledger.schedule.default import default_schedule, default_schedule_text
 from ledger.schedule.document import (
     UNVERIFIED_WARNING_EN,
@@ -102,6 +102,7 @@ __all__ = [
     "VerdictMismatchError",
     "charge_from_rejection_body",
     "check",
+    "check_official_fee",
     "default_schedule",
     "default_schedule_text",
     "document_bytes",

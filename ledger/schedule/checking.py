@@ -22,10 +22,10 @@ from ledger.schedule.errors import (
 )
 from ledger.schedule.history import ScheduleHistory, resolve_version
 from ledger.schedule.loading import MAX_AMOUNT
-from ledger.schedule.quoting import price_item
+from ledger.schedule.quoting import official_fee_of
 from ledger.schedule.verdict import Verdict, VerdictCode
 
-__all__ = ["Charge", "check"]
+__all__ = ["Charge", "check", "check_official_fee"]
 
 _MAX_WAIVER_REF = 200
 
@@ -80,10 +80,27 @@ class Charge:
 
 def check(source: ScheduleHistory | ScheduleVersion, charge: Charge) -> Verdict:
     """Judge ``charge`` by the schedule version in force at ``charge.at_ms``."""
+    return _judge(source, charge, charge.charged)
+
+
+def check_official_fee(source: ScheduleHistory | ScheduleVersion, charge: Charge) -> Verdict:
+    """Judge collecting exactly the official fee for ``charge``'s service and inputs
+    (``charge.charged`` is ignored): the verdict's ``charged`` is that fee and its code
+    ``ok`` — or, when the charge cannot be priced, the code saying why, with ``charged``
+    0. Prices once, where :func:`~ledger.schedule.quote` followed by :func:`check` would
+    price twice."""
+    return _judge(source, charge, None)
+
+
+def _judge(
+    source: ScheduleHistory | ScheduleVersion, charge: Charge, charged: int | None
+) -> Verdict:
+    """The verdict on collecting ``charged`` (``None``: the official fee, whatever it is).
+    Prices without a breakdown: a verdict needs only the amount."""
     verdict = Verdict(
         VerdictCode.NO_SCHEDULE_IN_FORCE,
         service_code=charge.service_code,
-        charged=charge.charged,
+        charged=0 if charged is None else charged,
         at_ms=charge.at_ms,
         waiver_ref=charge.waiver_ref,
     )
@@ -97,11 +114,11 @@ def check(source: ScheduleHistory | ScheduleVersion, charge: Charge) -> Verdict:
     verdict = replace(
         verdict, version_id=version.id, service_name=item.name, legal_ref=item.legal_ref
     )
-    if item.is_free and charge.charged > 0:
+    if item.is_free and charged is not None and charged > 0:
         # UU 24/2013 Pasal 79A: nothing may be collected, whatever the inputs.
         return replace(verdict, code=VerdictCode.CHARGED_FOR_FREE_SERVICE, official_fee=0)
     try:
-        _, _, official, _ = price_item(item, charge.inputs)
+        official = official_fee_of(item, charge.inputs)
     except InvalidInputsError as exc:
         return replace(verdict, code=VerdictCode.INVALID_INPUTS, problems=exc.problems)
     except FormulaEvaluationError as exc:
@@ -111,9 +128,11 @@ def check(source: ScheduleHistory | ScheduleVersion, charge: Charge) -> Verdict:
             f"the tariff formula cannot be computed for these inputs ({exc})",
         )
         return replace(verdict, code=VerdictCode.INVALID_INPUTS, problems=(problem,))
-    if charge.charged == official:
+    if charged is None:
+        return replace(verdict, code=VerdictCode.OK, official_fee=official, charged=official)
+    if charged == official:
         code = VerdictCode.OK
-    elif charge.charged > official:
+    elif charged > official:
         code = VerdictCode.OVERCHARGE
     elif charge.waiver_ref is not None:
         code = VerdictCode.WAIVED

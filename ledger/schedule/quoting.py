@@ -19,7 +19,7 @@ from ledger.schedule.history import ScheduleHistory, resolve_version
 from ledger.schedule.inputs import read_inputs
 from ledger.schedule.tariffs import BreakdownLine
 
-__all__ = ["Quote", "price_item", "quote"]
+__all__ = ["Quote", "official_fee_of", "price_item", "quote"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +85,27 @@ def price_item(
     """
     values = read_inputs(item.code, item.tariff.inputs, inputs)
     exact, lines = item.tariff.price(values)
+    official = _official(item, values, exact)
+    if exact != official:
+        lines.append(BreakdownLine("Dibulatkan (setengah ke atas)", format_rupiah(official)))
+    lines.append(BreakdownLine("Tarif resmi", format_rupiah(official)))
+    return values, exact, official, lines
+
+
+def official_fee_of(item: ScheduleItem, inputs: Mapping[str, object]) -> int:
+    """The official fee of :func:`price_item`, without building its breakdown (the check
+    of a charge needs only the amount). Raises as :func:`price_item` does."""
+    values = read_inputs(item.code, item.tariff.inputs, inputs)
+    return _official(item, values, item.tariff.fee(values))
+
+
+def _official(item: ScheduleItem, values: Mapping[str, Fraction], exact: Fraction) -> int:
     if exact < 0:
         raise FormulaEvaluationError(
             f"{item.code}: expected an amount ≥ 0, found {format_number(exact)} for inputs "
             + ", ".join(f"{k}={decimal_text(v)}" for k, v in values.items())
         )
-    official = round_half_up(exact)
-    if exact != official:
-        lines.append(BreakdownLine("Dibulatkan (setengah ke atas)", format_rupiah(official)))
-    lines.append(BreakdownLine("Tarif resmi", format_rupiah(official)))
-    return values, exact, official, lines
+    return round_half_up(exact)
 
 
 def quote(

@@ -92,6 +92,9 @@ class FreeTariff:
     def price(self, values: Mapping[str, Fraction]) -> tuple[Fraction, list[BreakdownLine]]:
         return Fraction(0), [BreakdownLine("Tarif", "gratis (tidak dipungut biaya)")]
 
+    def fee(self, values: Mapping[str, Fraction]) -> Fraction:
+        return Fraction(0)
+
 
 @dataclass(frozen=True, slots=True)
 class FixedTariff:
@@ -109,6 +112,9 @@ class FixedTariff:
 
     def price(self, values: Mapping[str, Fraction]) -> tuple[Fraction, list[BreakdownLine]]:
         return Fraction(self.amount), [BreakdownLine("Tarif tetap", format_rupiah(self.amount))]
+
+    def fee(self, values: Mapping[str, Fraction]) -> Fraction:
+        return Fraction(self.amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,9 @@ class PerUnitTariff:
             BreakdownLine(f"Tarif{per}", format_rupiah(self.rate)),
             BreakdownLine(f"{format_number(q)} × {format_rupiah(self.rate)}", _money(exact)),
         ]
+
+    def fee(self, values: Mapping[str, Fraction]) -> Fraction:
+        return self.rate * values[self.quantity.name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,31 +206,42 @@ class TieredTariff:
     def _part(bracket: Bracket, units: Fraction) -> tuple[Fraction, str]:
         return bracket.amount + bracket.rate * units, _rule(bracket, units)
 
-    def price(self, values: Mapping[str, Fraction]) -> tuple[Fraction, list[BreakdownLine]]:
-        q = values[self.quantity.name]
-        lines = [BreakdownLine(self.quantity.label, self.quantity.with_unit(q))]
+    def _parts(self, q: Fraction) -> list[tuple[str, Fraction | None, Bracket, Fraction]]:
+        """The brackets that price quantity ``q``: ``(how, lower end, bracket, units)``, where
+        ``how`` is ``Golongan`` (the one bracket holding ``q``) or ``Bagian`` (each portion
+        of a graduated quantity)."""
+        parts: list[tuple[str, Fraction | None, Bracket, Fraction]] = []
         lower: Fraction | None = None
-        total = Fraction(0)
         for bracket in self.brackets:
             end = q if bracket.up_to is None or q <= bracket.up_to else bracket.up_to
-            in_bracket = end == q
             if self.mode is TierMode.BRACKET:
-                if in_bracket:
-                    exact, how = self._part(bracket, q)
-                    label = f"Golongan {self._range(lower, bracket.up_to)}: {how}"
-                    lines.append(BreakdownLine(label, _money(exact)))
-                    return exact, lines
+                if end == q:
+                    return [("Golongan", lower, bracket, q)]
             else:
                 start = lower or Fraction(0)
                 if lower is not None and q <= start:
                     break
-                exact, how = self._part(bracket, end - start)
-                total += exact
-                label = f"Bagian {self._range(lower, bracket.up_to)}: {how}"
-                lines.append(BreakdownLine(label, _money(exact)))
+                parts.append(("Bagian", lower, bracket, end - start))
             lower = bracket.up_to
-        lines.append(BreakdownLine("Jumlah", _money(total)))
+        return parts
+
+    def price(self, values: Mapping[str, Fraction]) -> tuple[Fraction, list[BreakdownLine]]:
+        q = values[self.quantity.name]
+        lines = [BreakdownLine(self.quantity.label, self.quantity.with_unit(q))]
+        total = Fraction(0)
+        parts = self._parts(q)
+        for how, lower, bracket, units in parts:
+            exact, rule = self._part(bracket, units)
+            total += exact
+            label = f"{how} {self._range(lower, bracket.up_to)}: {rule}"
+            lines.append(BreakdownLine(label, _money(exact)))
+        if self.mode is not TierMode.BRACKET or not parts:
+            lines.append(BreakdownLine("Jumlah", _money(total)))
         return total, lines
+
+    def fee(self, values: Mapping[str, Fraction]) -> Fraction:
+        parts = self._parts(values[self.quantity.name])
+        return sum((b.amount + b.rate * units for _, _, b, units in parts), Fraction(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +281,9 @@ class FormulaTariff:
         lines.append(BreakdownLine("Rumus", self.formula.text))
         lines.append(BreakdownLine("Hasil hitung", _money(exact)))
         return exact, lines
+
+    def fee(self, values: Mapping[str, Fraction]) -> Fraction:
+        return self.evaluate(values)
 
 
 Tariff = FreeTariff | FixedTariff | PerUnitTariff | TieredTariff | FormulaTariff

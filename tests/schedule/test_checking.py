@@ -12,7 +12,9 @@ from ledger.schedule import (
     Verdict,
     VerdictCode,
     check,
+    check_official_fee,
     default_schedule,
+    quote,
 )
 from tests.schedule.builders import EFFECTIVE_MS, at, item, quantity, version
 
@@ -130,6 +132,39 @@ def test_no_schedule_in_force() -> None:
     assert "2024-06-01 12:00 WIB" in verdict.message_id
     early = check(BEKASI, Charge("RJU-KES-01", {}, 10_000, EFFECTIVE_MS - 1))
     assert early.code is VerdictCode.NO_SCHEDULE_IN_FORCE
+
+
+@pytest.mark.parametrize(
+    ("code", "inputs"),
+    [
+        ("RJU-KES-01", {}),
+        ("RJU-PSR-01", {"hari": 3}),
+        ("RPT-PBG-01", {"LLt": "120", "It": "0.5"}),
+        ("BBS-DKP-01", {}),
+    ],
+)
+def test_collecting_the_official_fee_is_the_check_of_the_quoted_fee(
+    code: str, inputs: dict[str, str | int]
+) -> None:
+    official = quote(BEKASI, code, inputs, NOON).official_fee
+    expected = check(BEKASI, Charge(code, inputs, official, NOON))
+    assert check_official_fee(BEKASI, Charge(code, inputs, 999_999, NOON)) == expected
+    assert expected.code is VerdictCode.OK
+
+
+@pytest.mark.parametrize(
+    ("code", "inputs", "verdict"),
+    [
+        ("RJU-XXX-99", {}, VerdictCode.UNKNOWN_SERVICE),
+        ("RPT-PBG-01", {"LLt": "0", "It": "3"}, VerdictCode.INVALID_INPUTS),
+    ],
+)
+def test_collecting_an_unpriceable_official_fee_says_why_with_nothing_charged(
+    code: str, inputs: dict[str, str | int], verdict: VerdictCode
+) -> None:
+    got = check_official_fee(BEKASI, Charge(code, inputs, 5_000, NOON))
+    assert got == check(BEKASI, Charge(code, inputs, 0, NOON))
+    assert (got.code, got.charged) == (verdict, 0)
 
 
 def test_severity_order() -> None:

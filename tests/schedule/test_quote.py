@@ -1,5 +1,7 @@
 """Each tariff kind, the one rounding rule, and input checking."""
 
+import itertools
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -10,8 +12,12 @@ from ledger.schedule import (
     InvalidInputsError,
     NoScheduleInForce,
     UnknownServiceError,
+    default_schedule,
     quote,
 )
+from ledger.schedule.amounts import decimal_text
+from ledger.schedule.inputs import InputSpec, InputType
+from ledger.schedule.quoting import official_fee_of, price_item
 from tests.schedule.builders import EFFECTIVE_MS, at, fixed, free, item, quantity, version
 
 NOON = at("2024-06-01T12:00")
@@ -243,3 +249,36 @@ def test_tiered_summary_lists_every_bracket() -> None:
         "berjenjang per bagian atas m3 (0–1.000 m³) — s.d. 10 m³: Rp1.000 per satuan; "
         "di atas 10 s.d. 20 m³: Rp500 + Rp2.000 per satuan; di atas 20 m³: Rp3.000 per satuan"
     )
+
+
+def _sample_values(spec: InputSpec) -> list[str]:
+    """The bounds and a point between them, as the text a counter would send."""
+    low, high = spec.minimum, spec.maximum
+    middle = (low + high) / 2
+    if spec.type is InputType.INTEGER:
+        middle = Fraction(int(middle))
+    return [decimal_text(v) for v in (low, middle, high)]
+
+
+@pytest.mark.parametrize("code", [i.code for i in default_schedule().items])
+def test_the_official_fee_alone_equals_the_priced_breakdowns(code: str) -> None:
+    """``official_fee_of`` (used by the check, no breakdown) and ``price_item`` (used by
+    quotes) agree on every default item at the bounds of its inputs and between them."""
+    item = default_schedule().item(code)
+    specs = item.tariff.inputs
+    for values in itertools.product(*(_sample_values(s) for s in specs)):
+        inputs = {s.name: v for s, v in zip(specs, values, strict=True)}
+        try:
+            _, _, official, _ = price_item(item, inputs)
+        except FormulaEvaluationError as error:
+            with pytest.raises(FormulaEvaluationError, match=re.escape(str(error))):
+                official_fee_of(item, inputs)
+            continue
+        assert official_fee_of(item, inputs) == official, inputs
+
+
+@pytest.mark.parametrize("mode", ["graduated", "bracket"])
+def test_the_tiered_official_fee_alone_equals_the_priced_breakdowns(mode: str) -> None:
+    priced = version(tiered(mode)).item("UJI-AIR-01")
+    for m3 in [*range(31), 999, 1000]:
+        assert official_fee_of(priced, {"m3": m3}) == price_item(priced, {"m3": m3})[2], m3
