@@ -26,12 +26,13 @@ from api.errors import (
     DuplicateError,
     InvalidRequestError,
     NotFoundError,
+    ServiceUnavailableError,
 )
 from api.services.follower import ConfigFollower
 from api.services.roles import Principal
 from api.store import readmodels
 from api.store.projection import Projector, wib_date
-from ledger.storage import AppendContext, AppendRequest, LogStore
+from ledger.storage import AppendContext, AppendRequest, LogStore, StoredEntry
 
 __all__ = ["CashierService", "ClosingCommand", "ClosingView", "DepositCommand", "DepositView"]
 
@@ -144,6 +145,43 @@ class CashierService:
                 f"Hari yang belum tiba ({day}) tidak dapat ditutup.",
                 field="date",
             )
+        for _ in range(_ATTEMPTS):
+            request = self._closing_request(principal, command, office, day, now)
+            try:
+                entry = self._store.append(request)
+            except _ClosingMovedError:
+                continue  # a receipt of that counter came in meanwhile: count again
+            break
+        else:
+            raise ServiceUnavailableError(
+                f"expected the counter's receipts to hold still for one of {_ATTEMPTS} "
+                "attempts to close the day, found new ones each time",
+                "Kuitansi baru terus masuk di loket ini; ulangi penutupan sebentar lagi.",
+            )
+        b = entry.body
+        return ClosingView(
+            seq=entry.seq,
+            office=office,
+            counter=command.counter,
+            date=day,
+            count=int(b["count"]),
+            total=int(b["total"]),
+            voids=int(b["voids"]),
+            void_total=int(b["void_total"]),
+            net=int(b["net"]),
+            last_seq=int(b["last_seq"]),
+            at=entry.at,
+        )
+
+    def _closing_request(
+        self, principal: Principal, command: ClosingCommand, office: str, day: str, now: int
+    ) -> AppendRequest:
+        """The ``day.closed`` request with the day's figures as the log has them now.
+
+        Its factory confirms, with the log locked, that no receipt or void of the counter's
+        office came into the log after the figures were read; else it raises
+        :class:`_ClosingMovedError` and the caller counts again.
+        """
         size = self._projector.catch_up()
         with self._engine.connect() as conn:
             sums = readmodels.day_sums(conn, office, command.counter, day)
@@ -179,6 +217,8 @@ class CashierService:
                     "found it closed",
                     f"Loket {command.counter} sudah ditutup untuk tanggal {day}.",
                 )
+            if any(_moves_figures(e, office, command.counter) for e in ctx.entries_since(size)):
+                raise _ClosingMovedError(size)
             return {
                 "office": office,
                 "counter": command.counter,
@@ -189,21 +229,7 @@ class CashierService:
                 "by": principal.user_id,
             }
 
-        entry = self._store.append(AppendRequest(kind="day.closed", at=now, body=factory))
-        b = entry.body
-        return ClosingView(
-            seq=entry.seq,
-            office=office,
-            counter=command.counter,
-            date=day,
-            count=int(b["count"]),
-            total=int(b["total"]),
-            voids=int(b["voids"]),
-            void_total=int(b["void_total"]),
-            net=int(b["net"]),
-            last_seq=int(b["last_seq"]),
-            at=entry.at,
-        )
+        return AppendRequest(kind="day.closed", at=now, body=factory)
 
     def record_deposit(self, principal: Principal, command: DepositCommand) -> DepositView:
         office = principal.office or ""
@@ -273,3 +299,26 @@ class CashierService:
             deposited_at=deposited_at,
             at=entry.at,
         )
+
+
+#: Times a closing counts again because receipts of its counter kept coming in.
+_ATTEMPTS = 3
+
+
+class _ClosingMovedError(Exception):
+    """Raised by a closing's factory when its figures no longer cover the log."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"receipts came into the log after entry {size - 1}")
+
+
+def _moves_figures(entry: StoredEntry, office: str, counter: str) -> bool:
+    """Whether ``entry`` may change a counter's day figures: a receipt issued there, or a
+    void of one of its receipts (numbered ``<office>/<counter>/<year>/<n>``)."""
+    found = entry.decode()
+    body = found.body
+    if found.kind == "receipt.issued":
+        return body.get("office") == office and body.get("counter") == counter
+    if found.kind == "receipt.voided":
+        return str(body.get("receipt_no", "")).startswith(f"{office}/{counter}/")
+    return False

@@ -26,6 +26,7 @@ from ledger.storage.records import (
     AppendedEntry,
     AppendRequest,
     BatchObserver,
+    StoredEntry,
     replayed_entry,
 )
 
@@ -88,6 +89,7 @@ def _checked_attachments(seq: int, blobs: Mapping[str, bytes]) -> dict[str, byte
 class _BatchWriter:
     def __init__(self, conn: Connection, head: queries.Head) -> None:
         self.conn = conn
+        self.committed = head.size
         self.tree = TreeBuilder(head.size, head.frontier)
         self.prev = head.last_leaf
         self.series = _Series(conn)
@@ -102,9 +104,22 @@ class _BatchWriter:
             return self.pending_blobs[(seq, name)]
         return queries.read_attachment(self.conn, seq, name)
 
+    def read_entries(self, start: int, end: int) -> list[StoredEntry]:
+        """Entries ``start <= seq < end``: committed ones from the database, the rest from
+        this batch."""
+        found = queries.read_entries(self.conn, start, min(end, self.committed))
+        found.extend(
+            StoredEntry(seq, data, leaf)
+            for seq, _, _, data, leaf, _ in self.entries
+            if start <= seq < end
+        )
+        return found
+
     def append(self, req: AppendRequest) -> AppendedEntry:
         seq = self.tree.size
-        context = AppendContext(seq, self.prev, self.series, self.read_attachment)
+        context = AppendContext(
+            seq, self.prev, self.series, self.read_attachment, self.read_entries
+        )
         try:
             body = req.body(context) if callable(req.body) else req.body
             data = encode_entry(Entry(seq, req.kind, req.at, self.prev, body))

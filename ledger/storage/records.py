@@ -28,6 +28,7 @@ __all__ = [
     "AttachmentReader",
     "BatchObserver",
     "BodyFactory",
+    "EntryReader",
     "NumberSource",
     "StoredEntry",
     "replayed_entry",
@@ -63,6 +64,10 @@ class AttachmentReader(Protocol):
     def __call__(self, seq: int, name: str) -> bytes | None: ...
 
 
+class EntryReader(Protocol):
+    def __call__(self, start: int, end: int) -> list[StoredEntry]: ...
+
+
 class BatchObserver(Protocol):
     """Follows the append batches of a :class:`~ledger.storage.LogStore`, in its
     committing thread, one batch at a time.
@@ -91,18 +96,26 @@ class AppendContext:
     ``seq`` and ``prev`` are those the entry will get. :meth:`next_number` draws from a
     gapless series (first number 1): a number drawn for a request that then fails — its
     factory raises, its entry is too large — is given to the next request instead, so
-    committed numbers never skip.
+    committed numbers never skip. :meth:`entries_since` shows what came into the log
+    after a point the caller decided on (the log is locked: nothing else can come in
+    before this entry).
     """
 
-    __slots__ = ("_numbers", "_read_attachment", "prev", "seq")
+    __slots__ = ("_numbers", "_read_attachment", "_read_entries", "prev", "seq")
 
     def __init__(
-        self, seq: int, prev: bytes, numbers: NumberSource, read_attachment: AttachmentReader
+        self,
+        seq: int,
+        prev: bytes,
+        numbers: NumberSource,
+        read_attachment: AttachmentReader,
+        read_entries: EntryReader,
     ) -> None:
         self.seq = seq
         self.prev = prev
         self._numbers = numbers
         self._read_attachment = read_attachment
+        self._read_entries = read_entries
 
     def next_number(self, series: str) -> int:
         """The next number of ``series`` (e.g. ``"receipt:32.16.01/L1"``), starting at 1."""
@@ -113,6 +126,13 @@ class AppendContext:
     def read_attachment(self, seq: int, name: str) -> bytes | None:
         """An attachment already committed beside entry ``seq`` (``None`` if absent)."""
         return self._read_attachment(seq, name)
+
+    def entries_since(self, start: int) -> list[StoredEntry]:
+        """The entries ``start <= seq <`` :attr:`seq`, in order: those committed before
+        this batch and those appended earlier in it."""
+        if not 0 <= start <= self.seq:
+            raise ValueError(f"expected 0 <= start <= {self.seq}, found {start}")
+        return self._read_entries(start, self.seq)
 
 
 #: Builds an entry body inside the append transaction.

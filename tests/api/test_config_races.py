@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from api.services.container import Services, build_services
 from api.services.issuance import IssueCommand
 from api.services.roles import Principal
 from api.settings import Settings
+from api.store import readmodels
 from ledger.schedule import default_schedule_text, parse_toml
 from tests.api.conftest import DEMO_PASSWORDS, FAST_HASHER, seeded_random
 from tests.conftest import FixedClock
@@ -139,3 +141,31 @@ def test_without_a_credential_cache_every_check_asks_the_database(
         assert services.auth.cached(token) is None
     finally:
         services.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgres"], indirect=True)
+def test_race_a_receipt_issued_while_the_day_is_counted_is_in_the_closing(
+    here: Services, other: Services, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The closing reads the day's figures, then appends. A receipt that another server
+    issues at the same counter in between must not be left outside the closing: the
+    closing sees it in the log, counts again and covers it."""
+    counter = _principal(here, "loket.dlh")
+    elsewhere = _principal(other, "loket.dlh")
+    here.receipts.issue(counter, PARKING, "first")
+    counted = readmodels.day_sums
+    interleaved: list[int] = []
+
+    def count_then_race(*args: Any, **kwargs: Any) -> readmodels.DaySums:
+        sums = counted(*args, **kwargs)
+        if not interleaved:  # the other server issues right after the first count
+            view, _ = other.receipts.issue(elsewhere, PARKING, "in-between")
+            interleaved.append(view.seq)
+        return sums
+
+    monkeypatch.setattr(readmodels, "day_sums", count_then_race)
+    clock.advance(60_000)
+    closing = here.cashier.close_day(counter, ClosingCommand(counter="L01"))
+    assert (closing.count, closing.total) == (2, 6000)
+    assert closing.last_seq >= interleaved[0]
+    assert closing.seq > interleaved[0]

@@ -224,3 +224,34 @@ def test_close_stops_the_committer_thread() -> None:
     assert len(started) == 1
     group.close()
     assert not started[0].is_alive()
+
+
+def test_a_factory_sees_what_came_in_since_a_point_it_decided_on(
+    log_store: LogStore, fixed_clock: FixedClock
+) -> None:
+    """``entries_since`` shows committed entries and the ones appended earlier in the same
+    batch, up to (not including) the entry being built."""
+    at = fixed_clock()
+    log_store.append_many([office(i, at) for i in range(3)])
+    seen: list[list[int]] = []
+
+    def looking(ctx: AppendContext) -> dict[str, str]:
+        seen.append([e.seq for e in ctx.entries_since(1)])
+        return {"code": f"32.16.{ctx.seq:02d}", "name": "Kantor"}
+
+    outcomes = log_store.append_many(
+        [office(3, at), AppendRequest("office.added", at, looking), office(5, at)]
+    )
+    assert [getattr(o, "seq", None) for o in outcomes] == [3, 4, 5]
+    assert seen == [[1, 2, 3]]  # two committed before the batch, one earlier in it
+
+
+def test_entries_since_refuses_a_point_after_the_entry(
+    log_store: LogStore, fixed_clock: FixedClock
+) -> None:
+    def ahead(ctx: AppendContext) -> dict[str, str]:
+        ctx.entries_since(ctx.seq + 1)
+        return {}
+
+    with pytest.raises(ValueError, match="expected 0 <= start <= 0, found 1"):
+        log_store.append(AppendRequest("office.added", fixed_clock(), ahead))
