@@ -15,7 +15,13 @@ For one run of entries in stored order it works out:
 - for each canonical entry, its replay record: ``(seq, kind, at, body, facts)``, where a
   ``receipt.issued`` body the rules can read comes as
   :data:`~audit.compliance.ReceiptFacts` instead of a body
-  (:func:`audit.compliance.receipt_facts`).
+  (:func:`audit.compliance.receipt_facts`). A receipt of the usual shape is read straight
+  from its bytes (:class:`audit.receipt_entries.ReceiptReader`); anything else is decoded
+  by :func:`audit.entries.read_entry`.
+
+A run arrives as entry bytes, packed in one buffer (:class:`PackedEntries`), or as the
+entry bundles they are stored in (:class:`TileRun`), split here rather than in the main
+process (:func:`split_entry_bundle`).
 
 Records cross from a worker process as one :mod:`marshal` blob per run: equal strings
 (office, counter, service, …) are sent once and arrive as one object, which both keeps the
@@ -35,15 +41,20 @@ from typing import Any, Final
 from audit.compliance import ReceiptFacts, receipt_facts
 from audit.entries import lenient_fields, read_entry
 from audit.integrity import Head
+from audit.receipt_entries import ReceiptReader
 from audit.tree import subtree_levels
-from ledger.errors import EncodingError
+from ledger.errors import EncodingError, TileError
+from ledger.merkle import HASH_SIZE
+from ledger.tiles import TILE_WIDTH, decode_entry_bundle
 
 __all__ = [
     "ChunkJob",
     "EntryChunk",
     "PackedEntries",
     "Record",
+    "TileRun",
     "check_entry_chunk",
+    "split_entry_bundle",
     "unpack_entries",
 ]
 
@@ -84,9 +95,53 @@ def unpack_entries(blob: bytes, ends: bytes) -> list[bytes]:
     return entries
 
 
-#: The entries of one run (packed when sent to a worker process), and whether the result
-#: stays in this process (records kept as objects).
-ChunkJob = tuple[Sequence[bytes] | PackedEntries, bool]
+class TileRun:
+    """A run of entries as the entry bundles (tiles) they are stored in, split where they
+    are checked: the main process hands the bytes on as it read them.
+
+    ``tiles``: ``(entries it must hold, the bundle)`` of each tile, in order.
+    """
+
+    __slots__ = ("tiles",)
+
+    def __init__(self, tiles: list[tuple[int, bytes]]) -> None:
+        self.tiles = tiles
+
+    def __reduce__(self) -> tuple[type[TileRun], tuple[list[tuple[int, bytes]]]]:
+        return TileRun, (self.tiles,)
+
+    def split(self) -> tuple[list[bytes], tuple[int, str] | None]:
+        """The entries of the tiles up to the first that is not a bundle of as many
+        entries as it must hold, and that one: ``(its index in the run, why)``."""
+        entries: list[bytes] = []
+        for index, (width, data) in enumerate(self.tiles):
+            try:
+                entries += split_entry_bundle(data, width)
+            except TileError as exc:
+                return entries, (index, f"is not an entry bundle of {width} entries: {exc}")
+        return entries, None
+
+
+def split_entry_bundle(data: bytes, width: int) -> list[bytes]:
+    """:func:`ledger.tiles.decode_entry_bundle` of a bundle of ``width`` entries, with fewer
+    checks per entry: a bundle that splits into exactly ``width`` entries without running
+    past its end is what the ledger's decoder accepts; anything else is handed to that
+    decoder, whose :class:`~ledger.errors.TileError` stands."""
+    entries: list[bytes] = []
+    append = entries.append
+    pos, end = 0, len(data)
+    while pos + 2 <= end:
+        start = pos + 2
+        pos = start + (data[pos] << 8 | data[pos + 1])  # C2SP tlog-tiles: uint16 length
+        append(data[start:pos])
+    if pos == end and len(entries) == width <= TILE_WIDTH:
+        return entries
+    return decode_entry_bundle(data, width=width)
+
+
+#: The entries of one run (packed when sent to a worker process, or as their tiles), and
+#: whether the result stays in this process (records kept as objects).
+ChunkJob = tuple[Sequence[bytes] | PackedEntries | TileRun, bool]
 
 _RECEIPT: Final = "receipt.issued"
 _LEAF: Final = b"\x00"
@@ -100,7 +155,9 @@ class EntryChunk:
     (:func:`~audit.tree.subtree_levels`); ``heads``: by index in the run, every entry that
     is not canonical or does not follow the entry before it in line (always index 0);
     ``kinds``: canonical entries per kind; the records as objects (``records``) or as one
-    :mod:`marshal` blob (``packed``) when the run was checked in a worker process.
+    :mod:`marshal` blob (``packed``) when the run was checked in a worker process;
+    ``bad_tile``: for a :class:`TileRun`, the first tile that did not split, ``(its index
+    in the run, why)`` — the run's entries end before it.
     """
 
     leaves: bytes
@@ -109,6 +166,12 @@ class EntryChunk:
     kinds: dict[str, int]
     records: list[Record | None] | None = None
     packed: bytes | None = None
+    bad_tile: tuple[int, str] | None = None
+
+    @property
+    def count(self) -> int:
+        """How many entries were checked (fewer than sent after a bad tile)."""
+        return len(self.leaves) // HASH_SIZE
 
     @property
     def problems(self) -> dict[int, str]:
@@ -129,7 +192,14 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     """Check the entries of ``job[0]`` (see the module doc); ``job[1]``: the result stays
     in this process, so the records are kept as objects."""
     entries, in_process = job
-    datas = entries.unpack() if isinstance(entries, PackedEntries) else entries
+    bad_tile = None
+    datas: Sequence[bytes]
+    if isinstance(entries, TileRun):
+        datas, bad_tile = entries.split()
+    elif isinstance(entries, PackedEntries):
+        datas = entries.unpack()
+    else:
+        datas = entries
     sha256 = hashlib.sha256
     leaves: list[bytes] = []
     heads: dict[int, Head] = {}
@@ -139,9 +209,19 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     inputs: dict[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]] = {}
     prev_hex: str | None = None  # leaf hash of the entry before, if canonical
     prev_seq = -2
+    receipts = 0  # read by the receipt reader
+    read_receipt = ReceiptReader().read
     for i, data in enumerate(datas):
         leaf = sha256(_LEAF + data).digest()  # RFC 9162 §2.1.1
         leaves.append(leaf)
+        fast = read_receipt(data)
+        if fast is not None:  # the usual case: a receipt of the usual shape
+            if prev_hex is None or fast[2] != prev_hex or fast[0] != prev_seq + 1:
+                heads[i] = (fast[0], fast[2], None)
+            prev_hex, prev_seq = leaf.hex(), fast[0]
+            receipts += 1
+            records.append((fast[0], _RECEIPT, fast[1], None, fast[3]))
+            continue
         try:
             value = read_entry(data, prev_hex)
         except EncodingError as exc:
@@ -169,11 +249,15 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
         if not in_process:
             facts = _shared_facts(facts, texts, inputs)
         records.append((seq, kind, at, None, facts))
+    if receipts:
+        kinds[_RECEIPT] = kinds.get(_RECEIPT, 0) + receipts
     joined = b"".join(leaves)
     levels = subtree_levels(joined)
     if in_process:
-        return EntryChunk(joined, levels, heads, kinds, records=records)
-    return EntryChunk(joined, levels, heads, kinds, packed=marshal.dumps(records))
+        return EntryChunk(joined, levels, heads, kinds, records=records, bad_tile=bad_tile)
+    return EntryChunk(
+        joined, levels, heads, kinds, packed=marshal.dumps(records), bad_tile=bad_tile
+    )
 
 
 def _shared_facts(

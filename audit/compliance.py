@@ -21,7 +21,7 @@ later rules need (:mod:`audit.registry`, :mod:`audit.reconciliation`,
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ from audit.findings import Finding, FindingSink, Where
 from audit.options import PatternThresholds
 from audit.patterns import Patterns, PatternTables
 from audit.reconciliation import DayBook, ReconciliationRow
-from audit.registry import ReceiptIndex, Registry, User, number_crc
+from audit.registry import ReceiptIndex, ReceiptRow, Registry, User, number_crc
 from ledger.schedule import (
     Charge,
     PublishedVersion,
@@ -57,6 +57,7 @@ __all__ = [
     "ComplianceChecker",
     "ComplianceTables",
     "DocumentLookup",
+    "IssuedRecord",
     "ReceiptFacts",
     "receipt_facts",
 ]
@@ -152,6 +153,11 @@ def receipt_facts(body: dict[str, Any]) -> ReceiptFacts | None:
         waiver,
         number_crc(number),
     )
+
+
+#: The replay record of a ``receipt.issued`` entry read as facts:
+#: ``(seq, kind, at, None, facts)`` (see :data:`audit.chunks.Record`).
+IssuedRecord = tuple[int, str, int, Any, ReceiptFacts]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +264,73 @@ class ComplianceChecker:
             self._malformed(seq, "receipt.issued", exc)
         if self._last_at is None or at > self._last_at:
             self._last_at = at
+
+    def receipts_issued(self, records: Sequence[IssuedRecord]) -> None:
+        """:meth:`receipt_issued` of each record ``(seq, kind, at, _, facts)``, in order: a
+        run of receipts with no other entry between them, replayed as one batch.
+
+        The receipt index, the day tallies and the patterns learn nothing from each other,
+        and a receipt's findings depend only on the registry and the schedule, which no
+        receipt changes: so each is fed the whole run at once (in order, so every finding
+        code is still added in log order), with the same outcome as receipt by receipt.
+        """
+        who_of = self._who
+        verdicts = self._verdicts
+        ok = VerdictCode.OK
+        span = self._span
+        last_at = self._last_at
+        rows: list[ReceiptRow] = []
+        append = rows.append
+        for seq, _, at, _, facts in records:
+            (
+                office,
+                counter,
+                by,
+                service,
+                number,
+                schedule,
+                charged,
+                official,
+                inputs,
+                waiver,
+                crc,
+            ) = facts
+            try:
+                who = who_of.get((office, counter, by))
+                if who is None:
+                    who = who_of[(office, counter, by)] = self._identify(office, counter, by)
+                loket, issuer, unknown = who
+                append((seq, loket, issuer, at, charged, crc))
+                if unknown is not None:
+                    self._unknown(
+                        seq,
+                        f"receipt {number} names counter {office}/{counter} and petugas {by}; "
+                        f"the log registers {unknown}",
+                        {"office": office, "counter": counter},
+                    )
+                if span is not None and span[0] <= at < span[1]:
+                    # Canonical bodies list equal inputs in equal order (see receipt_issued).
+                    key = (span[2].id, service, inputs, charged, waiver is not None)
+                    verdict = verdicts.get(key)
+                    if (
+                        verdict is None
+                        or verdict[0] is not ok
+                        or verdict[1] != official
+                        or verdict[2] != schedule
+                    ):
+                        self._receipt_verdict(seq, at, facts)
+                        span = self._span
+                else:
+                    self._receipt_verdict(seq, at, facts)
+                    span = self._span
+            except (_MalformedBodyError, KeyError, TypeError, ValueError) as exc:
+                self._malformed(seq, "receipt.issued", exc)
+            if last_at is None or at > last_at:
+                last_at = at
+        self._last_at = last_at
+        self.receipts.add_rows(rows)
+        self.days.receipts(rows)
+        self.patterns.receipts(rows)
 
     def _malformed(self, seq: int, kind: str, exc: Exception) -> None:
         self._sink.add(

@@ -11,13 +11,14 @@ Every table is keyed by person or counter, never by entry: memory is O(users + c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audit.calendar import OfficeHours, day_text
 from audit.findings import Finding, FindingSink
 from audit.options import PatternThresholds
 from audit.reconciliation import DayBook
-from audit.registry import Registry
+from audit.registry import ReceiptRow, Registry
 
 __all__ = [
     "OutsideHoursRow",
@@ -132,6 +133,37 @@ class Patterns:
             run.total += charged
         elif run.length:
             self._close_run(loket, run)
+
+    def receipts(self, rows: Iterable[ReceiptRow]) -> None:
+        """:meth:`receipt` of each row, in order."""
+        issued, outside_of, runs = self._issued, self._outside, self._runs
+        unit = self._round_unit
+        window = self._window
+        for seq, loket, issuer, at, charged, _ in rows:
+            counts = issued.get(issuer)
+            if counts is None:
+                counts = issued[issuer] = [0, 0]
+            counts[0] += 1
+            if not window[0] <= at < window[1]:
+                window = self._window = self._hours.day_window(at)
+            if not window[2] <= at < window[3]:  # outside the office hours
+                outside = outside_of.get(loket)
+                if outside is None:
+                    outside_of[loket] = [1, seq, seq]
+                else:
+                    outside[0] += 1
+                    outside[2] = seq
+            run = runs.get(loket)
+            if run is None:
+                run = runs[loket] = _Run()
+            if charged > 0 and charged % unit == 0:
+                if not run.length:
+                    run.first, run.total = seq, 0
+                run.length += 1
+                run.last = seq
+                run.total += charged
+            elif run.length:
+                self._close_run(loket, run)
 
     def void(self, issuer: int) -> None:
         counts = self._issued.get(issuer)

@@ -17,7 +17,7 @@ rules (``docs/audit-report.md`` §Reconciliation) follow the service's own defin
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ from audit.calendar import (
     deadline_ms,
 )
 from audit.findings import Finding, FindingSink, Where
-from audit.registry import Registry
+from audit.registry import ReceiptRow, Registry
 
 __all__ = ["DayBook", "DepositRow", "ReconciliationRow", "Tally"]
 
@@ -154,6 +154,22 @@ class DayBook:
         tally.gross += charged
         tally.last_seq = seq
         tally.recent.append((seq, False, charged))
+
+    def receipts(self, rows: Iterable[ReceiptRow]) -> None:
+        """:meth:`receipt` of each row, in order."""
+        today_of = self._today
+        for seq, loket, _, at, charged, _ in rows:
+            day = (at + WIB_OFFSET_MS) // DAY_MS
+            today = today_of.get(loket)
+            if today is not None and today[0] == day:
+                tally = today[1]
+            else:
+                tally = self.tally(loket, day)
+                today_of[loket] = (day, tally)
+            tally.receipts += 1
+            tally.gross += charged
+            tally.last_seq = seq
+            tally.recent.append((seq, False, charged))
 
     def void(self, seq: int, loket: int, at: int, amount: int) -> None:
         tally = self.tally(loket, day_number(at))

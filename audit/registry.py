@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["ReceiptIndex", "ReceiptRef", "Registry", "User", "number_crc"]
+__all__ = ["ReceiptIndex", "ReceiptRef", "ReceiptRow", "Registry", "User", "number_crc"]
 
 #: A seq further than this past the end of the index is not indexed (a forged seq field).
 _MAX_JUMP: Final = 1 << 20
 
 _RECEIPT, _VOIDED = 1, 2
+
+#: One receipt as the replay hands it on: ``(seq, loket, issuer, at, charged, number_crc)``.
+ReceiptRow = tuple[int, int, int, int, int, int]
 
 
 @dataclass(slots=True)
@@ -124,6 +128,27 @@ class ReceiptIndex:
         self._issuer[seq] = issuer
         self._crc[seq] = crc
         self._flags[seq] = _RECEIPT
+
+    def add_rows(self, rows: Iterable[ReceiptRow]) -> None:
+        """:meth:`add` of each row, in order."""
+        lokets, amounts, issuers, crcs, flags = (
+            self._loket,
+            self._charged,
+            self._issuer,
+            self._crc,
+            self._flags,
+        )
+        size = len(flags)
+        for seq, loket, issuer, _, charged, crc in rows:
+            if seq >= size:
+                if not self._grow(seq):
+                    continue
+                size = len(flags)
+            lokets[seq] = loket
+            amounts[seq] = charged
+            issuers[seq] = issuer
+            crcs[seq] = crc
+            flags[seq] = _RECEIPT
 
     def get(self, seq: int) -> ReceiptRef | None:
         if not 0 <= seq < len(self._flags) or not self._flags[seq] & _RECEIPT:

@@ -1,7 +1,8 @@
 """One streaming pass over a log: integrity, receipts, compliance, patterns.
 
 :func:`run_audit` reads an :class:`~audit.source.AuditSource` once, in stored order, in
-runs of :data:`CHUNK` entries. Worker processes (:mod:`audit.parallel`) do all that needs
+runs of :data:`CHUNK` entries (a bundle's entry tiles are handed on unsplit,
+:class:`~audit.source.EntryTiles`). Worker processes (:mod:`audit.parallel`) do all that needs
 only the bytes (:func:`audit.chunks.check_entry_chunk`: canonical form, leaf hashes and the
 tree nodes above them, where the chain steps out of line, the facts of each receipt),
 verify checkpoint signatures ahead of need, and verify receipts
@@ -9,21 +10,31 @@ verify checkpoint signatures ahead of need, and verify receipts
 chain (:meth:`~audit.integrity.ChainChecker.observe_run`: only the entries out of line one
 by one), judges every stored checkpoint at its size against the tree head
 (:class:`~audit.tree.RunTree`, :class:`~audit.integrity.CheckpointChecker`), and replays
-keys and business rules entry by entry (:class:`~audit.compliance.ComplianceChecker`).
+keys and business rules entry by entry (:class:`~audit.compliance.ComplianceChecker`; each
+run of receipts between other entries as one batch).
 Memory is bounded by the window of runs in flight, O(counters × days) aggregates and ~26
 bytes of receipt index per entry.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from itertools import islice
-from typing import Final
+from typing import Final, cast
 
-from audit.chunks import ChunkJob, EntryChunk, PackedEntries, Record, check_entry_chunk
-from audit.compliance import ComplianceChecker, ComplianceTables
+from audit.chunks import (
+    ChunkJob,
+    EntryChunk,
+    PackedEntries,
+    Record,
+    TileRun,
+    check_entry_chunk,
+)
+from audit.compliance import ComplianceChecker, ComplianceTables, IssuedRecord
 from audit.errors import TrustAnchorError
 from audit.findings import BreakKind, Finding, FindingSink
 from audit.integrity import ChainChecker, CheckpointChecker, peek_checkpoint
@@ -33,7 +44,7 @@ from audit.parallel import Workers
 from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
 from audit.result import AuditResult, Scope
 from audit.since import SavedCheckpoint, open_saved_checkpoint
-from audit.source import RECEIPT_ATTACHMENT, AuditSource
+from audit.source import RECEIPT_ATTACHMENT, AuditSource, EntryTile, EntryTiles
 from audit.tree import RunTree
 from ledger.errors import LedgerError
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
@@ -96,7 +107,27 @@ def run_audit(
             workers=workers,
             progress=progress,
         )
-        return audit.run()
+        # The pass makes a few short-lived tuples per entry and no reference cycles: the
+        # cyclic collector would only scan them again and again (~10% of the pass). The
+        # collector is process-wide, so it is paused only for an audit that is the
+        # process's main work (the command line), never under a server's request threads.
+        pause = threading.current_thread() is threading.main_thread() and gc.isenabled()
+        if pause:
+            gc.disable()
+        try:
+            return audit.run()
+        finally:
+            if pause:
+                gc.enable()
+
+
+def _tile_run(
+    tiles: list[EntryTile],
+) -> tuple[Sequence[int], TileRun, list[EntryTile]]:
+    """A run of consecutive tiles as :meth:`_Audit._runs` yields it."""
+    first = tiles[0][0]
+    held = sum(tile[1] for tile in tiles)
+    return range(first, first + held), TileRun([(t[1], t[2]) for t in tiles]), tiles
 
 
 def _next_stop(pos: int, *sizes: int) -> int:
@@ -168,18 +199,24 @@ class _Audit:
         if self.since is not None:
             self._check_since_consistency(total)
         self.checkpoints.at_size(0, EMPTY_ROOT, None)
-        window: deque[tuple[Future[EntryChunk], list[int], list[bytes]]] = deque()
+        window: deque[tuple[Future[EntryChunk], Sequence[int], list[EntryTile]]] = deque()
         depth = 2 * max(1, self.workers.count)  # runs checked ahead: two per worker
-        for stored, datas in self._chunks():
+        for stored, entries, tiles in self._runs():
             inline = self.workers.inline
-            job: ChunkJob = (datas if inline else PackedEntries(datas), inline)
-            window.append((self.workers.submit(check_entry_chunk, job), stored, datas))
+            job: ChunkJob = (
+                entries if inline or isinstance(entries, TileRun) else PackedEntries(entries),
+                inline,
+            )
+            window.append((self.workers.submit(check_entry_chunk, job), stored, tiles))
             if len(window) > depth:
-                self._consume(*window.popleft())
+                if not self._consume(*window.popleft()):
+                    window.clear()  # the rest of the log is not read (a bad tile)
+                    break
                 if self.progress is not None:
                     self.progress(self.pos, total)
         while window:
-            self._consume(*window.popleft())
+            if not self._consume(*window.popleft()):
+                window.clear()
         if self.progress is not None:
             self.progress(self.pos, total)
         self._flush_receipts()
@@ -192,16 +229,49 @@ class _Audit:
         tables = self.compliance.finish()
         return self._result(tables)
 
-    def _chunks(self) -> Iterator[tuple[list[int], list[bytes]]]:
-        """Runs of ``(stored seqs, entry bytes)``; the stored seq keys the attachments.
-        Every run but the last holds :data:`CHUNK` entries (:class:`~audit.tree.RunTree`)."""
-        entries = self.source.entries(0)
-        while batch := list(islice(entries, CHUNK)):
-            yield [seq for seq, _ in batch], [data for _, data in batch]
+    def _runs(self) -> Iterator[tuple[Sequence[int], list[bytes] | TileRun, list[EntryTile]]]:
+        """Runs of ``(stored seqs, entries, tiles)``: the entries as bytes, or as the
+        :class:`~audit.chunks.TileRun` of the ``tiles`` that hold them where the source
+        offers its tiles (:class:`~audit.source.EntryTiles`); the stored seq keys the
+        attachments. Every run but the last holds :data:`CHUNK` entries
+        (:class:`~audit.tree.RunTree`)."""
+        source = self.source
+        if not isinstance(source, EntryTiles):
+            entries = source.entries(0)
+            while batch := list(islice(entries, CHUNK)):
+                yield [seq for seq, _ in batch], [data for _, data in batch], []
+            return
+        tiles: list[EntryTile] = []
+        held = 0
+        for tile in source.entry_tiles():
+            if held + tile[1] > CHUNK or (tiles and tiles[-1][0] + tiles[-1][1] != tile[0]):
+                yield _tile_run(tiles)
+                tiles, held = [], 0
+            tiles.append(tile)
+            held += tile[1]
+            if held == CHUNK:
+                yield _tile_run(tiles)
+                tiles, held = [], 0
+        if tiles:
+            yield _tile_run(tiles)
 
-    def _consume(self, future: Future[EntryChunk], stored: list[int], datas: list[bytes]) -> None:
+    def _consume(
+        self, future: Future[EntryChunk], stored: Sequence[int], tiles: list[EntryTile]
+    ) -> bool:
+        """Take in one checked run; ``False`` if it ends at a bad tile (nothing follows)."""
         checked = future.result()
-        first, count = self.pos, len(datas)
+        if checked.count:
+            self._take_in(checked, stored)
+        if checked.bad_tile is None:
+            return True
+        index, problem = checked.bad_tile
+        assert isinstance(self.source, EntryTiles)
+        self.source.bad_tile(tiles[index], problem)
+        return False
+
+    def _take_in(self, checked: EntryChunk, stored: Sequence[int]) -> None:
+        """Follow the chain, the tree, the checkpoints and the rules through one run."""
+        first, count = self.pos, checked.count
         leaves, levels = checked.leaves, checked.levels
         self.chain.observe_run(first, leaves, checked.heads)
         kinds = self.kinds
@@ -231,28 +301,40 @@ class _Audit:
         self._flush_receipts()
 
     def _replay(
-        self, records: list[Record | None], stored: list[int], leaves: bytes, start: int, end: int
+        self,
+        records: list[Record | None],
+        stored: Sequence[int],
+        leaves: bytes,
+        start: int,
+        end: int,
     ) -> None:
-        """Replay the canonical entries ``start..end - 1`` of a run, in order."""
-        issue = self.compliance.receipt_issued
+        """Replay the canonical entries ``start..end - 1`` of a run, in order: each run of
+        receipts read as facts in one batch (the usual case), anything else one by one."""
+        issue = self.compliance.receipts_issued
         receipts = self.options.verify_signatures
         report_from = self.report_from
         last_at = self.last_at
+        batch: list[Record] = []
         for i in range(start, end):
             record = records[i]
             if record is None:  # not canonical: the chain checker has reported it
                 continue
-            seq, _, at, _, facts = record
             if last_at is None:
-                self.first_at = at
-            last_at = at
-            if facts is not None:  # the usual case: a receipt whose body the rules can read
-                issue(seq, at, facts)
-                if receipts and seq >= report_from:
+                self.first_at = record[2]
+            last_at = record[2]
+            facts = record[4]
+            if facts is not None:  # a receipt whose body the rules can read
+                batch.append(record)
+                if receipts and record[0] >= report_from:
                     leaf = leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)]
-                    self._queue_receipt((stored[i], seq, at, leaf, facts, None))
+                    self._queue_receipt((stored[i], record[0], last_at, leaf, facts, None))
                 continue
+            if batch:
+                issue(cast("list[IssuedRecord]", batch))
+                batch = []
             self._entry(record, stored[i], leaves[HASH_SIZE * i : HASH_SIZE * (i + 1)])
+        if batch:
+            issue(cast("list[IssuedRecord]", batch))
         self.last_at = last_at
 
     def _entry(self, record: Record, stored_seq: int, leaf: bytes) -> None:

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from audit.findings import Finding
 
-__all__ = ["RECEIPT_ATTACHMENT", "AuditSource"]
+__all__ = ["RECEIPT_ATTACHMENT", "AuditSource", "EntryTile", "EntryTiles"]
 
 #: Name of the attachment holding the signed COSE receipt of an entry (``docs/entries.md``).
 RECEIPT_ATTACHMENT = "receipt.cose"
@@ -84,4 +84,32 @@ class AuditSource(Protocol):
 
     def source_findings(self) -> Iterator[Finding]:
         """Problems with the container itself (e.g. a bundle file whose digest differs)."""
+        ...
+
+
+#: A stored run of entries as one blob: ``(stored position of its first entry, the number
+#: of entries it must hold, the blob, its name)``; the blob is a C2SP tlog-tiles entry
+#: bundle (:func:`ledger.tiles.decode_entry_bundle`), not yet split.
+EntryTile = tuple[int, int, bytes, str]
+
+
+@runtime_checkable
+class EntryTiles(Protocol):
+    """What a source may offer besides :meth:`AuditSource.entries`: the same entries as
+    the entry bundles they are stored in, for whoever checks them to split — the bytes
+    cross to a worker process as they were read. The entries of a tile are stored at
+    consecutive positions, and the tiles follow one another.
+
+    The stream is the same as :meth:`AuditSource.entries` up to the first tile that is
+    not a well-formed bundle of its entries; the reader reports that tile with
+    :meth:`bad_tile` and reads no further, as :meth:`AuditSource.entries` would stop there.
+    """
+
+    def entry_tiles(self) -> Iterator[EntryTile]:
+        """Every tile from position 0 up to the pinned size (ends early where the
+        source lacks one)."""
+        ...
+
+    def bad_tile(self, tile: EntryTile, problem: str) -> None:
+        """Record that ``tile`` does not split into its entries: ``problem`` says why."""
         ...

@@ -26,7 +26,7 @@ from audit.bundle import (
 )
 from audit.errors import BundleFormatError, ManifestError
 from audit.findings import BreakKind, Finding
-from audit.source import RECEIPT_ATTACHMENT
+from audit.source import RECEIPT_ATTACHMENT, EntryTile
 from ledger.errors import TileError
 from ledger.merkle import consistency_proof
 from ledger.tiles import (
@@ -123,8 +123,24 @@ class BundleSource:
         yield from notes
 
     def entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        for tile in self._tiles(start // TILE_WIDTH):
+            base, width, data, _ = tile
+            try:
+                items = decode_entry_bundle(data, width=width)
+            except TileError as exc:
+                self.bad_tile(tile, f"is not an entry bundle of {width} entries: {exc}")
+                return
+            skip = max(0, start - base)
+            yield from zip(range(base + skip, base + len(items)), items[skip:], strict=True)
+
+    def entry_tiles(self) -> Iterator[EntryTile]:
+        return self._tiles(0)
+
+    def bad_tile(self, tile: EntryTile, problem: str) -> None:
+        self._problem(tile[3], problem)
+
+    def _tiles(self, index: int) -> Iterator[EntryTile]:
         count = self.manifest.entries
-        index = start // TILE_WIDTH
         while index * TILE_WIDTH < count:
             width = min(TILE_WIDTH, count - index * TILE_WIDTH)
             path = entries_path(index, width)
@@ -135,14 +151,7 @@ class BundleSource:
                         path, "holds entries the manifest counts, but it does not list it"
                     )
                 return
-            try:
-                items = decode_entry_bundle(data, width=width)
-            except TileError as exc:
-                self._problem(path, f"is not an entry bundle of {width} entries: {exc}")
-                return
-            base = index * TILE_WIDTH
-            skip = max(0, start - base)
-            yield from zip(range(base + skip, base + len(items)), items[skip:], strict=True)
+            yield index * TILE_WIDTH, width, data, path
             index += 1
 
     def attachments(self, name: str, seqs: Sequence[int]) -> Mapping[int, bytes]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from audit import BundleSource, ExportError, ManifestError, run_audit, write_bundle
+from audit import (
+    AuditOptions,
+    BundleSource,
+    ExportError,
+    ManifestError,
+    run_audit,
+    runner,
+    write_bundle,
+)
 from audit.bundle import BUNDLE_FORMAT, decode_prefixed
 from ledger.checkpoint import Checkpoint
 from ledger.storage import AppendRequest
@@ -18,6 +28,7 @@ from receipts import KeyPair
 from tests.audit import tamper
 from tests.audit.conftest import INLINE, LogUnderTest
 from tests.audit.populate import RECEIPT_SEED, receipt_attachment
+from tests.audit.test_parallel import _StartedWorkers
 
 
 def export(log: LogUnderTest, out: Path) -> None:
@@ -164,3 +175,61 @@ def test_since_checkpoint_on_a_bundle(honest_log: LogUnderTest, tmp_path: Path) 
         range(saved[0], saved[0] + 5)
     )
     assert all(f.seq is None or f.seq >= saved[0] for f in result.findings)
+
+
+class _EntriesOnly:
+    """A bundle read only through ``AuditSource.entries`` (the way any source is read)."""
+
+    def __init__(self, source: BundleSource) -> None:
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("entry_tiles", "bad_tile"):
+            raise AttributeError(name)
+        return getattr(self._source, name)
+
+
+@pytest.mark.parametrize("run", [256, 2048])
+def test_attack_a_broken_tile_ends_the_log_alike_however_it_is_read(
+    honest_log: LogUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int
+) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    tiles = sorted(p for p in (out / "tile" / "entries").rglob("*") if p.is_file())
+    broken = tiles[len(tiles) // 2]
+    broken.write_bytes(broken.read_bytes()[:-3])  # the last entry is cut short
+    monkeypatch.setattr(runner, "CHUNK", run)  # runs of one tile, or of all of them
+
+    def outcome(source: Any, options: AuditOptions) -> tuple[Any, ...]:
+        result = run_audit(source, options)
+        return (
+            [(f.code, f.seq, f.message) for f in result.findings],
+            result.scope.entries_read,
+            result.receipts_checked,
+        )
+
+    by_entry = outcome(_EntriesOnly(BundleSource(out)), INLINE)
+    assert by_entry == outcome(BundleSource(out), INLINE)
+    assert by_entry[1] < BundleSource(out).manifest.entries
+    assert any(
+        f[0] == "integrity.bundle_file" and "is not an entry bundle" in f[2] for f in by_entry[0]
+    )
+    monkeypatch.setattr(runner, "Workers", _StartedWorkers)
+    assert outcome(BundleSource(out), AuditOptions(workers=2)) == by_entry
+
+
+def test_the_cyclic_collector_runs_again_after_an_audit(
+    honest_log: LogUnderTest, tmp_path: Path
+) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    assert gc.isenabled()
+    seen: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: seen.append(run_audit(BundleSource(out), INLINE).integrity_holds)
+    )
+    thread.start()
+    thread.join()
+    assert seen == [True]
+    assert run_audit(BundleSource(out), INLINE).integrity_holds
+    assert gc.isenabled()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import marshal
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -19,17 +21,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.calendar import DAY_MS, OfficeHours
-from audit.chunks import PackedEntries, check_entry_chunk
+from audit.chunks import PackedEntries, TileRun, check_entry_chunk, split_entry_bundle
 from audit.compliance import receipt_facts
-from audit.entries import read_entry
+from audit.entries import lenient_fields, read_entry
 from audit.findings import FindingSink
 from audit.integrity import ChainChecker
 from audit.keys import ReceiptKeys
 from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
+from audit.receipt_entries import ReceiptReader
 from audit.tree import RunTree, subtree_levels
 from ledger.encoding import ZERO_HASH, Entry, decode_entry, encode_entry
-from ledger.errors import EncodingError
+from ledger.errors import EncodingError, TileError
 from ledger.merkle import leaf_hash, root_from_leaves
+from ledger.tiles import decode_entry_bundle, encode_entry_bundle
 from receipts import (
     KeyPair,
     KeyPurpose,
@@ -358,3 +362,258 @@ def test_a_void_receipt_is_held_against_the_receipt_it_cancels() -> None:
     findings = check_receipts(ReceiptJob(_KEYS, [entry], [cose]))
     assert [f.code for f in findings] == ["integrity.receipt_mismatch"]
     assert list(findings[0].evidence["differences"]) == ["amount_charged"]
+
+
+# -- receipts read straight from their bytes -------------------------------------------------
+
+_PREV = leaf_hash(b"the entry before")
+#: Texts RFC 8785 writes as they are, and texts of any character (escapes, quotes, …).
+_PLAIN = st.text(alphabet=st.sampled_from("aZ09 ./-_:,{}[]~!#"), max_size=6)
+_SHORT = st.one_of(
+    _PLAIN,
+    _PLAIN,
+    st.text(alphabet=st.sampled_from('aZ09 "\\\x00\x1f\x7fé€😀'), max_size=6),
+)
+_INT = st.one_of(st.integers(-999, 10**6), st.integers(-(2**53) + 1, 2**53 - 1))
+_VALUE = st.one_of(_INT, _SHORT, st.booleans(), st.lists(st.integers(0, 9), max_size=2))
+
+
+def _receipt_bytes(seq: int = 41, prev: bytes = _PREV, **changes: Any) -> bytes:
+    return encode_entry(Entry(seq, "receipt.issued", _AT_MS, prev, _receipt_body(**changes)))
+
+
+def _strict_receipt(data: bytes) -> tuple[int, int, str, Any] | str:
+    """What the careful path makes of ``data``: the reading the fast path must match, or
+    why it is not one (``"rejected"``: not canonical; ``"other"``: canonical, but not a
+    receipt the rules read as facts)."""
+    try:
+        entry = decode_entry(data)
+    except EncodingError:
+        return "rejected"
+    value = read_entry(data)  # the audit's own reader agrees with the ledger's
+    assert value == {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "at": entry.at,
+        "prev": entry.prev.hex(),
+        "body": dict(entry.body),
+    }
+    facts = receipt_facts(value["body"]) if value["kind"] == "receipt.issued" else None
+    if facts is None:
+        return "other"
+    return value["seq"], value["at"], value["prev"], facts
+
+
+def _agree(data: bytes, reader: ReceiptReader | None = None) -> tuple[int, int, str, Any] | None:
+    """Read ``data`` fast and carefully; the fast reading must be the careful one, or none."""
+    fast = (reader or ReceiptReader()).read(data)
+    if fast is not None:
+        assert fast == _strict_receipt(data), data
+    return fast
+
+
+def test_a_usual_receipt_is_read_fast_and_as_the_careful_path_reads_it() -> None:
+    changes: dict[str, Any]
+    for changes in (
+        {},
+        {"waiver": "SK-1", "verdict": "waived", "charged": 0},
+        {"inputs": {}},
+        {"inputs": {"LLt": "235", "It": "0.773", "Ibg": "1"}},
+        {"inputs": {"a": -5, "b": 0, "c": ""}, "charged": -1, "official_fee": 0},
+        {"receipt_no": "", "by": " ! #[]~", "office": "{}:,"},
+        {"charged": 10**15 - 1},
+    ):
+        assert _agree(_receipt_bytes(**changes)) is not None, changes
+    assert _agree(_receipt_bytes(seq=0, prev=ZERO_HASH)) is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _receipt_bytes(seq=1).replace(b'"seq":1}', b'"seq":0}'),  # 0 follows the zero hash
+        _receipt_bytes(charged=10**15),  # 16 digits: the careful path judges
+        _receipt_bytes(inputs={"bulan": True}),
+        _receipt_bytes(inputs={"bulan": [1]}),
+        _receipt_bytes(inputs={"n": {"x": 1}}),
+        _receipt_bytes(office="32.16.01-UPTD é"),
+        _receipt_bytes(office='say "hi"'),
+        _receipt_bytes(office="back\\slash"),
+        _receipt_bytes(office="tab\there"),
+        _receipt_bytes(note="an extra field"),
+        _receipt_bytes(waiver=5),
+        _receipt_bytes(charged="10000"),
+        _receipt_bytes(seq=41).replace(b'"bulan":1', b'"bulan":01'),
+        _receipt_bytes(seq=41).replace(b'"bulan":1', b'"bulan":1.0'),
+        _receipt_bytes(seq=41).replace(b'"charged":10000', b'"charged":-0'),
+        _receipt_bytes(inputs={"a": 1, "b": 2}).replace(b'"a":1,"b":2', b'"b":2,"a":1'),
+        _receipt_bytes(inputs={"a": 1, "b": 2}).replace(b'"a":1,"b":2', b'"a":1,"a":2'),
+        _receipt_bytes(seq=41).replace(b'"kind"', b' "kind"'),
+        _receipt_bytes(seq=41).replace(b"L01", b"L\\u0030"),
+        _receipt_bytes(seq=41) + b"\n",
+        _receipt_bytes(seq=41, prev=bytes(32)).replace(b"0" * 64, b"0" * 63 + b"A"),
+    ],
+)
+def test_attack_a_receipt_out_of_the_usual_shape_takes_the_careful_path(data: bytes) -> None:
+    assert ReceiptReader().read(data) is None
+
+
+def test_inputs_out_of_order_stay_refused_once_remembered() -> None:
+    reader = ReceiptReader()
+    honest = _receipt_bytes(inputs={"a": 1, "b": 2})
+    swapped = honest.replace(b'"a":1,"b":2', b'"b":2,"a":1')
+    for _ in range(2):
+        assert reader.read(swapped) is None
+        assert _agree(honest, reader) is not None
+
+
+def test_one_reader_gives_equal_values_as_one_object() -> None:
+    reader = ReceiptReader()
+    first = reader.read(_receipt_bytes(seq=1, receipt_no="a/1"))
+    second = reader.read(_receipt_bytes(seq=2, receipt_no="a/2"))
+    assert first is not None
+    assert second is not None
+    for i in (0, 1, 2, 3, 5, 6, 7, 8):
+        assert first[3][i] is second[3][i]
+
+
+_MUTATION = st.tuples(
+    st.sampled_from(["replace", "insert", "delete", "duplicate"]),
+    st.integers(0, 10_000),
+    st.sampled_from(list(b'"\\{}[],:-019 aAf.\x00\x1f\x7f\xc3\xa9\xf0')),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    mutations=st.lists(_MUTATION, min_size=1, max_size=3),
+    inputs=st.dictionaries(_SHORT, _VALUE, max_size=3),
+    waiver=st.one_of(st.none(), _SHORT),
+)
+def test_attack_mutated_receipt_bytes_read_fast_only_as_the_careful_path_reads_them(
+    mutations: list[tuple[str, int, int]], inputs: dict[str, Any], waiver: str | None
+) -> None:
+    changes: dict[str, Any] = {"inputs": inputs}
+    if waiver is not None:
+        changes["waiver"] = waiver
+    data = bytearray(_receipt_bytes(**changes))
+    for how, where, byte in mutations:
+        at = where % (len(data) + 1)
+        if how == "replace" and at < len(data):
+            data[at] = byte
+        elif how == "insert":
+            data.insert(at, byte)
+        elif how == "delete" and at < len(data):
+            del data[at]
+        else:
+            data[at:at] = data[at : at + 8]
+    _agree(bytes(data))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    inputs=st.dictionaries(_SHORT, _VALUE, max_size=4),
+    texts=st.lists(_SHORT, min_size=6, max_size=6),
+    amounts=st.lists(_INT, min_size=2, max_size=2),
+    seq=st.one_of(st.integers(0, 10**6), st.integers(0, 2**53 - 1)),
+)
+def test_any_receipt_body_is_read_fast_only_as_the_careful_path_reads_it(
+    inputs: dict[str, Any], texts: list[str], amounts: list[int], seq: int
+) -> None:
+    fields = ("office", "counter", "by", "service", "receipt_no", "schedule")
+    changes: dict[str, Any] = dict(zip(fields, texts, strict=True))
+    changes.update(inputs=inputs, charged=amounts[0], official_fee=amounts[1])
+    data = _receipt_bytes(seq=seq, prev=ZERO_HASH if seq == 0 else _PREV, **changes)
+    fast = _agree(data)
+    plain = all(
+        (type(v) is int and abs(v) < 10**15)
+        or (isinstance(v, str) and all(" " <= c <= "~" and c not in '"\\' for c in v))
+        for v in [*inputs, *inputs.values(), *texts, *amounts, seq]
+    )
+    assert (fast is not None) == plain  # the usual shape is always read fast
+
+
+def test_a_run_with_receipts_of_every_shape_is_checked_as_entry_by_entry() -> None:
+    stored = _entries(
+        [
+            ("receipt.issued", _receipt_body()),
+            ("receipt.issued", _receipt_body(receipt_no="x/2", inputs={"bulan": [1]})),
+            ("receipt.issued", _receipt_body(office="é")),
+            ("complaint.filed", {"tracking_no": "ADU-1", "paid_claimed": 5}),
+            ("receipt.issued", _receipt_body(waiver="SK-1")),
+            ("receipt.issued", _receipt_body()),
+        ]
+    )
+    stored[5] = stored[5].replace(b'"kind"', b' "kind"')  # not canonical
+    stored[1], stored[2] = stored[2], stored[1]  # out of line
+    for in_process in (True, False):
+        checked = check_entry_chunk((stored, in_process))
+        expected_heads = {}
+        prev_hex, prev_seq = None, -2
+        for i, data in enumerate(stored):
+            strict = _strict_receipt(data)
+            if strict == "rejected":
+                expected_heads[i] = lenient_fields(data)
+                prev_hex = None
+                continue
+            value = read_entry(data)
+            if prev_hex is None or value["prev"] != prev_hex or value["seq"] != prev_seq + 1:
+                expected_heads[i] = (value["seq"], value["prev"])
+            prev_hex, prev_seq = leaf_hash(data).hex(), value["seq"]
+            record = checked.replay_records()[i]
+            assert record is not None
+            assert record[:3] == (value["seq"], value["kind"], value["at"])
+            assert record[3:] == (
+                (None, strict[3]) if type(strict) is tuple else (value["body"], None)
+            )
+        assert {i: head[:2] for i, head in checked.heads.items()} == expected_heads
+        assert checked.kinds == {"receipt.issued": 4, "complaint.filed": 1}
+
+
+def test_a_worker_process_imports_no_database_driver() -> None:
+    code = "import sys, audit.parallel; print('sqlalchemy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "False"
+
+
+# -- entry bundles split where they are checked ----------------------------------------------
+
+
+def _split_or_error(split: Callable[[], list[bytes]]) -> list[bytes] | str:
+    try:
+        return split()
+    except TileError as exc:
+        return str(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    entries=st.lists(st.binary(max_size=40), max_size=8),
+    width=st.integers(0, 9),
+    cut=st.integers(-3, 3),
+    edits=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=2),
+)
+def test_attack_a_tile_splits_as_the_ledger_splits_it_or_fails_alike(
+    entries: list[bytes], width: int, cut: int, edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(encode_entry_bundle(entries))
+    for where, byte in edits:
+        if data:
+            data[where % len(data)] = byte
+    tile = bytes(data[: len(data) + cut] if cut < 0 else data + bytes(cut))
+    assert _split_or_error(lambda: split_entry_bundle(tile, width)) == _split_or_error(
+        lambda: decode_entry_bundle(tile, width=width)
+    )
+
+
+def test_a_tile_run_reports_its_first_broken_tile() -> None:
+    good = encode_entry_bundle([b"a", b"bc"])
+    run = TileRun([(2, good), (2, good[:-1]), (2, good)])
+    entries, bad = run.split()
+    assert entries == [b"a", b"bc"]
+    assert bad is not None
+    assert bad[0] == 1
+    assert bad[1].startswith("is not an entry bundle of 2 entries: ")
+    assert pickle.loads(pickle.dumps(run)).tiles == run.tiles
+    checked = check_entry_chunk((run, False))
+    assert checked.count == 2
+    assert checked.bad_tile == bad
