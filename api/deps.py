@@ -18,7 +18,6 @@ from typing import Annotated, Final
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from api.errors import CsrfRejectedError, RateLimitedError
 from api.services.container import Services
@@ -114,10 +113,7 @@ def _staff(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         services = services_of(request)
-        credential = credential_of(request)
-        principal = services.auth.cached(credential)
-        if principal is None:  # not checked lately: ask the database, off the event loop
-            principal = await run_in_threadpool(services.auth.authenticate, credential)
+        principal = await services.auth.authenticate_async(credential_of(request))
         request.state.principal = principal
         check_api_csrf(request)
         require_role(principal, allowed)

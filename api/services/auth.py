@@ -14,11 +14,13 @@ the memory at once; one made by another process (``bukti users revoke``) is seen
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import (
     AccountLockedError,
@@ -76,6 +78,10 @@ class AuthService:
         #: Credential digest -> (principal, trusted until, UTC ms).
         self._known: dict[str, tuple[Principal, int]] = {}
         self._known_lock = threading.Lock()
+        #: Moves on every revocation: a check that began before one is not remembered.
+        self._generation = 0
+        #: Checks on their way to the database, by event loop and credential digest.
+        self._checking: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Future[Principal]] = {}
 
     def cached(self, token: str | None) -> Principal | None:
         """The principal of a credential checked within ``credential_cache_ms``, from
@@ -87,16 +93,39 @@ class AuthService:
             return None
         return known[0]
 
+    async def authenticate_async(self, token: str | None) -> Principal:
+        """:meth:`authenticate` for a request handler on the event loop: from memory when
+        the credential was checked lately, else on a worker thread — once for all the
+        requests that present the same credential meanwhile (when a busy counter's
+        remembered check expires, its next requests do not each ask the database)."""
+        principal = self.cached(token)
+        if principal is not None:
+            return principal
+        if not token:
+            return self.authenticate(token)  # raises: no credential, nothing to look up
+        key = (asyncio.get_running_loop(), token_digest(token))
+        checking = self._checking.get(key)
+        if checking is None:
+            checking = asyncio.ensure_future(run_in_threadpool(self.authenticate, token))
+            self._checking[key] = checking
+            checking.add_done_callback(lambda _done: self._checking.pop(key, None))
+        return await asyncio.shield(checking)
+
     def forget_all(self) -> None:
         """Drop every remembered credential (after a revocation)."""
         with self._known_lock:
+            self._generation += 1
             self._known.clear()
 
-    def _remember(self, digest: str, principal: Principal, now: int, expires: int | None) -> None:
+    def _remember(
+        self, digest: str, principal: Principal, now: int, expires: int | None, generation: int
+    ) -> None:
         if not self._cache_ms:
             return
         until = now + self._cache_ms if expires is None else min(now + self._cache_ms, expires)
         with self._known_lock:
+            if generation != self._generation:
+                return  # a revocation came while this was checked: do not trust it later
             if len(self._known) >= _MAX_REMEMBERED:
                 self._known.clear()  # many short-lived sessions: start over, never grow
             self._known[digest] = (principal, until)
@@ -186,6 +215,7 @@ class AuthService:
             )
         now = self._clock()
         digest = token_digest(token)
+        generation = self._generation
         with self._engine.connect() as conn:
             found = staff.credential_by_digest(conn, digest)
         if found is None:
@@ -217,7 +247,7 @@ class AuthService:
             credential_id=credential.id,
             credential_kind=credential.kind,
         )
-        self._remember(digest, principal, now, expires)
+        self._remember(digest, principal, now, expires, generation)
         return principal
 
     def logout(self, principal: Principal) -> None:

@@ -10,6 +10,7 @@ view, and check that the log — not the stale view — has the last word.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from api.services.issuance import IssueCommand
 from api.services.roles import Principal
 from api.settings import Settings
 from api.store import readmodels
+from api.store import staff as staff_store
 from ledger.schedule import default_schedule_text, parse_toml
 from tests.api.conftest import DEMO_PASSWORDS, FAST_HASHER, seeded_random
 from tests.conftest import FixedClock
@@ -169,3 +171,45 @@ def test_race_a_receipt_issued_while_the_day_is_counted_is_in_the_closing(
     assert (closing.count, closing.total) == (2, 6000)
     assert closing.last_seq >= interleaved[0]
     assert closing.seq > interleaved[0]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_requests_with_one_credential_check_it_once_when_its_memory_expires(
+    here: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = here.auth.login("loket.dlh", DEMO_PASSWORDS["loket.dlh"]).token
+    calls: list[str] = []
+    checked = here.auth.authenticate
+
+    def counting(credential: str | None) -> Principal:
+        calls.append("db")
+        return checked(credential)
+
+    monkeypatch.setattr(here.auth, "authenticate", counting)
+
+    async def burst() -> list[Principal]:
+        return list(await asyncio.gather(*(here.auth.authenticate_async(token) for _ in range(20))))
+
+    principals = asyncio.run(burst())
+    assert calls == ["db"]
+    assert {p.username for p in principals} == {"loket.dlh"}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_check_overtaken_by_a_revocation_is_not_remembered(
+    here: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that read the credential before a revocation committed answers for its own
+    request, but is not trusted for later ones."""
+    token = here.auth.login("loket.dlh", DEMO_PASSWORDS["loket.dlh"]).token
+    issued = here.staff.issue_token("loket.dlh", "kasir")
+    looked_up = staff_store.credential_by_digest
+
+    def revoked_meanwhile(*args: Any) -> Any:
+        found = looked_up(*args)
+        here.staff.revoke_token(issued.credential_id)  # commits after the read
+        return found
+
+    monkeypatch.setattr(staff_store, "credential_by_digest", revoked_meanwhile)
+    here.auth.authenticate(token)
+    assert here.auth.cached(token) is None
