@@ -17,10 +17,14 @@ name the petugas who asked (``requested_by``), else the void is on their own ini
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from api.deps import SESSION_COOKIE
 from api.errors import (
@@ -112,17 +116,48 @@ def _bad_form(request: Request, services: Services) -> Response:
     )
 
 
+# ------------------------------------------------------------------------ form posts
+
+#: What a form post does once its form is read: runs on a worker thread.
+FormHandler = Callable[[Request, Services, FormData], Response]
+#: The same for a form that needs a signed-in staff member.
+StaffFormHandler = Callable[[Request, Services, FormData, Principal], Response]
+
+
+async def _form_post(request: Request, handle: FormHandler) -> Response:
+    """Read a posted form and check its CSRF token on the event loop; run the rest —
+    password checks, the service call, the page — on a worker thread, so that hashing a
+    password or committing to the log never holds up the other requests."""
+    services = services_of(request)
+    try:
+        form = await read_form(request)
+    except CsrfError:
+        return _csrf_failed(request, services)
+    return await run_in_threadpool(handle, request, services, form)
+
+
+def _signed_in(handle: StaffFormHandler) -> FormHandler:
+    """``handle`` for the signed-in staff member; the sign-in page when there is none."""
+
+    def run(request: Request, services: Services, form: FormData) -> Response:
+        principal = _staff_or_login(request, services)
+        if isinstance(principal, Response):
+            return principal
+        return handle(request, services, form, principal)
+
+    return run
+
+
 # ------------------------------------------------------------------------ sign in / out
 
 
 @router.post("/loket/masuk")
 async def sign_in(request: Request) -> Response:
-    services = services_of(request)
+    return await _form_post(request, _sign_in)
+
+
+def _sign_in(request: Request, services: Services, form: FormData) -> Response:
     page = page_context(request)
-    try:
-        form = await read_form(request)
-    except CsrfError:
-        return _csrf_failed(request, services)
     try:
         next_page = safe_next(field(form, "next", limit=40))
         username = field(form, "username", limit=64)
@@ -147,11 +182,10 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/loket/keluar")
 async def sign_out(request: Request) -> Response:
-    services = services_of(request)
-    try:
-        await read_form(request)
-    except CsrfError:
-        return _csrf_failed(request, services)
+    return await _form_post(request, _sign_out)
+
+
+def _sign_out(request: Request, services: Services, _form: FormData) -> Response:
     principal = current_principal(request, services)
     if principal is not None:
         services.auth.logout(principal)
@@ -326,15 +360,11 @@ def _staff_or_login(request: Request, services: Services) -> Principal | Respons
 
 @router.post("/loket/terbitkan")
 async def issue(request: Request) -> Response:
-    services = services_of(request)
+    return await _form_post(request, _signed_in(_issue))
+
+
+def _issue(request: Request, services: Services, form: FormData, principal: Principal) -> Response:
     page = page_context(request)
-    try:
-        form = await read_form(request)
-    except CsrfError:
-        return _csrf_failed(request, services)
-    principal = _staff_or_login(request, services)
-    if isinstance(principal, Response):
-        return principal
     try:
         counter = field(form, "counter", limit=16)
         service = field(form, "service", limit=64)
@@ -442,15 +472,13 @@ def receipt_page(request: Request, seq: int) -> Response:
 @router.post("/loket/batal/{seq}")
 async def void(request: Request, seq: int) -> Response:
     """Void a receipt: a supervisor directly, a petugas with the supervisor's approval typed in."""
-    services = services_of(request)
+    return await _form_post(request, _signed_in(partial(_void, seq=seq)))
+
+
+def _void(
+    request: Request, services: Services, form: FormData, principal: Principal, *, seq: int
+) -> Response:
     page = page_context(request)
-    try:
-        form = await read_form(request)
-    except CsrfError:
-        return _csrf_failed(request, services)
-    principal = _staff_or_login(request, services)
-    if isinstance(principal, Response):
-        return principal
     try:
         reason = field(form, "reason", limit=500)
         supervisor = field(form, "supervisor", limit=64)
@@ -484,15 +512,13 @@ async def void(request: Request, seq: int) -> Response:
 
 @router.post("/loket/tutup")
 async def close_day(request: Request) -> Response:
-    services = services_of(request)
+    return await _form_post(request, _signed_in(_close_day))
+
+
+def _close_day(
+    request: Request, services: Services, form: FormData, principal: Principal
+) -> Response:
     page = page_context(request)
-    try:
-        form = await read_form(request)
-    except CsrfError:
-        return _csrf_failed(request, services)
-    principal = _staff_or_login(request, services)
-    if isinstance(principal, Response):
-        return principal
     try:
         counter = field(form, "counter", limit=16)
     except PageInputError:

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from api.errors import ServiceError
 from api.problems import problem_for
@@ -164,6 +165,11 @@ async def update_complaint(request: Request) -> Response:
         form = await read_form(request)
     except CsrfError:
         return _csrf_refused(request, services)
+    # The rest reads and writes the database: off the event loop.
+    return await run_in_threadpool(_update_complaint, request, services, form)
+
+
+def _update_complaint(request: Request, services: Services, form: FormData) -> Response:
     principal = _inspector(request, services)
     if isinstance(principal, Response):
         return principal
@@ -183,9 +189,7 @@ async def update_complaint(request: Request) -> Response:
     status_code = 200
     flash = error = None
     try:
-        view = await run_in_threadpool(
-            services.complaints.update_status, principal, tracking_no, status, note
-        )
+        view = services.complaints.update_status(principal, tracking_no, status, note)
     except ServiceError as exc:
         error = _message(exc, page.t)
         status_code = problem_for(exc).status  # as the API answers the same refusal
@@ -233,12 +237,16 @@ async def run_audit_now(request: Request) -> Response:
         await read_form(request)
     except CsrfError:
         return _csrf_refused(request, services)
+    return await run_in_threadpool(_run_audit_now, request, services)
+
+
+def _run_audit_now(request: Request, services: Services) -> Response:
     principal = _inspector(request, services)
     if isinstance(principal, Response):
         return principal
     context = dashboard_context(services, request, principal)
     try:
-        result = await run_in_threadpool(services.inspection.run_audit)
+        result = services.inspection.run_audit()
     except ServiceError as exc:
         context["error"] = _message(exc, page_context(request).t)
     else:
@@ -250,14 +258,14 @@ async def run_audit_now(request: Request) -> Response:
 
 
 @router.get("/inspektorat/audit.pdf")
-async def audit_report(request: Request) -> Response:
+def audit_report(request: Request) -> Response:
     """The PDF report of an audit of the log as it is now (the cover names its checkpoint)."""
     services = services_of(request)
     principal = _inspector(request, services)
     if isinstance(principal, Response):
         return principal
     try:
-        result = await run_in_threadpool(services.inspection.run_audit)
+        result = services.inspection.run_audit()
     except ServiceError as exc:
         return render_form_page(
             request,
@@ -266,7 +274,7 @@ async def audit_report(request: Request) -> Response:
             secure=services.settings.secure_cookies,
             status_code=503,
         )
-    pdf = await run_in_threadpool(render_pdf, result)
+    pdf = render_pdf(result)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -251,3 +254,28 @@ def test_attack_oversized_form_fields_are_refused_cleanly(client: TestClient, ap
     response = client.post("/loket/terbitkan", data={**fields, "charged": "1e9"})
     assert response.status_code == 422
     assert _log_size(app) == size
+
+
+def test_password_checks_and_issuing_run_off_the_event_loop(
+    client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashing a password and committing to the log take milliseconds: a form post does them
+    on a worker thread, never on the event loop that serves every other request."""
+    services = app.state.services
+    threads: dict[str, str] = {}
+    login, issue = services.auth.login, services.receipts.issue
+
+    def recording_login(*args: Any) -> Any:
+        threads["login"] = threading.current_thread().name
+        return login(*args)
+
+    def recording_issue(*args: Any) -> Any:
+        threads["issue"] = threading.current_thread().name
+        return issue(*args)
+
+    monkeypatch.setattr(services.auth, "login", recording_login)
+    monkeypatch.setattr(services.receipts, "issue", recording_issue)
+    sign_in(client, COUNTER_USER)
+    fields = _issue_form_fields(_quote_page(client, "RJU-SMP-02", bulan="1"))
+    assert client.post("/loket/terbitkan", data=fields, follow_redirects=False).status_code == 303
+    assert threads == {"login": "AnyIO worker thread", "issue": "AnyIO worker thread"}
