@@ -162,30 +162,8 @@ def void_receipt(
 def close_day(
     body: ClosingRequest, principal: CounterStaff, services: ServicesDep
 ) -> ClosingResponse:
-    view = services.cashier.close_day(
-        principal,
-        ClosingCommand(
-            counter=body.counter,
-            date=body.date,
-            count=body.count,
-            total=body.total,
-            voids=body.voids,
-            void_total=body.void_total,
-        ),
-    )
-    return ClosingResponse(
-        seq=view.seq,
-        office=view.office,
-        counter=view.counter,
-        date=view.date,
-        count=view.count,
-        total=view.total,
-        voids=view.voids,
-        void_total=view.void_total,
-        net=view.net,
-        last_seq=view.last_seq,
-        at=view.at,
-    )
+    view = services.cashier.close_day(principal, ClosingCommand(**body.model_dump()))
+    return ClosingResponse.model_validate(view, from_attributes=True)
 
 
 @router.post(
@@ -198,27 +176,5 @@ def close_day(
 def record_deposit(
     body: DepositRequest, principal: TreasurerStaff, services: ServicesDep
 ) -> DepositResponse:
-    view = services.cashier.record_deposit(
-        principal,
-        DepositCommand(
-            sts_no=body.sts_no,
-            bank_ref=body.bank_ref,
-            amount=body.amount,
-            period_from=body.period_from,
-            period_to=body.period_to,
-            counters=body.counters,
-            deposited_at=body.deposited_at,
-        ),
-    )
-    return DepositResponse(
-        seq=view.seq,
-        office=view.office,
-        sts_no=view.sts_no,
-        bank_ref=view.bank_ref,
-        amount=view.amount,
-        period_from=view.period_from,
-        period_to=view.period_to,
-        counters=list(view.counters),
-        deposited_at=view.deposited_at,
-        at=view.at,
-    )
+    view = services.cashier.record_deposit(principal, DepositCommand(**body.model_dump()))
+    return DepositResponse.model_validate(view, from_attributes=True)
