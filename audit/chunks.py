@@ -16,8 +16,9 @@ For one run of entries in stored order it works out:
   ``receipt.issued`` body the rules can read comes as
   :data:`~audit.compliance.ReceiptFacts` instead of a body
   (:func:`audit.compliance.receipt_facts`). A receipt of the usual shape is read straight
-  from its bytes (:class:`audit.receipt_entries.ReceiptReader`); anything else is decoded
-  by :func:`audit.entries.read_entry`.
+  from its bytes (:class:`audit.receipt_entries.ReceiptReader`), and so is a refused charge
+  of the usual shape (:class:`audit.rejection_entries.RejectionReader`); anything else is
+  decoded by :func:`audit.entries.read_entry`.
 
 A run arrives as entry bytes, packed in one buffer (:class:`PackedEntries`), or as the
 entry bundles they are stored in (:class:`TileRun`), split here rather than in the main
@@ -36,12 +37,15 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from pathlib import Path
 from typing import Any, Final
 
 from audit.compliance import ReceiptFacts, receipt_facts
 from audit.entries import lenient_fields, read_entry
 from audit.integrity import Head
 from audit.receipt_entries import ReceiptReader
+from audit.rejection_entries import RejectionReader
+from audit.source import FileDigest
 from audit.tree import subtree_levels
 from ledger.errors import EncodingError, TileError
 from ledger.merkle import HASH_SIZE
@@ -54,6 +58,7 @@ __all__ = [
     "Record",
     "TileRun",
     "check_entry_chunk",
+    "digest_files",
     "split_entry_bundle",
     "unpack_entries",
 ]
@@ -99,16 +104,23 @@ class TileRun:
     """A run of entries as the entry bundles (tiles) they are stored in, split where they
     are checked: the main process hands the bytes on as it read them.
 
-    ``tiles``: ``(entries it must hold, the bundle)`` of each tile, in order.
+    ``tiles``: ``(entries it must hold, the bundle)`` of each tile, in order; ``digest``:
+    whether the checker also hashes each bundle whole (:attr:`EntryChunk.digests`), for a
+    source that left its file digests to the reader (:class:`~audit.source.FileDigests`).
     """
 
-    __slots__ = ("tiles",)
+    __slots__ = ("digest", "tiles")
 
-    def __init__(self, tiles: list[tuple[int, bytes]]) -> None:
+    def __init__(self, tiles: list[tuple[int, bytes]], digest: bool = False) -> None:
         self.tiles = tiles
+        self.digest = digest
 
-    def __reduce__(self) -> tuple[type[TileRun], tuple[list[tuple[int, bytes]]]]:
-        return TileRun, (self.tiles,)
+    def __reduce__(self) -> tuple[type[TileRun], tuple[list[tuple[int, bytes]], bool]]:
+        return TileRun, (self.tiles, self.digest)
+
+    def digests(self) -> list[tuple[str, int]]:
+        """``(SHA-256 hex, size)`` of each tile's bundle, as stored."""
+        return [(hashlib.sha256(data).hexdigest(), len(data)) for _, data in self.tiles]
 
     def split(self) -> tuple[list[bytes], tuple[int, str] | None]:
         """The entries of the tiles up to the first that is not a bundle of as many
@@ -157,7 +169,8 @@ class EntryChunk:
     ``kinds``: canonical entries per kind; the records as objects (``records``) or as one
     :mod:`marshal` blob (``packed``) when the run was checked in a worker process;
     ``bad_tile``: for a :class:`TileRun`, the first tile that did not split, ``(its index
-    in the run, why)`` — the run's entries end before it.
+    in the run, why)`` — the run's entries end before it; ``digests``: for a
+    :class:`TileRun` asked for them, ``(SHA-256 hex, size)`` of every one of its tiles.
     """
 
     leaves: bytes
@@ -167,6 +180,7 @@ class EntryChunk:
     records: list[Record | None] | None = None
     packed: bytes | None = None
     bad_tile: tuple[int, str] | None = None
+    digests: list[tuple[str, int]] | None = None
 
     @property
     def count(self) -> int:
@@ -193,8 +207,10 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     in this process, so the records are kept as objects."""
     entries, in_process = job
     bad_tile = None
+    digests = None
     datas: Sequence[bytes]
     if isinstance(entries, TileRun):
+        digests = entries.digests() if entries.digest else None
         datas, bad_tile = entries.split()
     elif isinstance(entries, PackedEntries):
         datas = entries.unpack()
@@ -211,6 +227,7 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     prev_seq = -2
     receipts = 0  # read by the receipt reader
     read_receipt = ReceiptReader().read
+    read_rejection = RejectionReader().read
     for i, data in enumerate(datas):
         leaf = sha256(_LEAF + data).digest()  # RFC 9162 §2.1.1
         leaves.append(leaf)
@@ -223,7 +240,7 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
             records.append((fast[0], _RECEIPT, fast[1], None, fast[3]))
             continue
         try:
-            value = read_entry(data, prev_hex)
+            value = read_rejection(data) or read_entry(data, prev_hex)
         except EncodingError as exc:
             seq, prev = lenient_fields(data)
             heads[i] = (seq, prev, str(exc))
@@ -254,10 +271,33 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     joined = b"".join(leaves)
     levels = subtree_levels(joined)
     if in_process:
-        return EntryChunk(joined, levels, heads, kinds, records=records, bad_tile=bad_tile)
+        return EntryChunk(
+            joined, levels, heads, kinds, records=records, bad_tile=bad_tile, digests=digests
+        )
     return EntryChunk(
-        joined, levels, heads, kinds, packed=marshal.dumps(records), bad_tile=bad_tile
+        joined,
+        levels,
+        heads,
+        kinds,
+        packed=marshal.dumps(records),
+        bad_tile=bad_tile,
+        digests=digests,
     )
+
+
+def digest_files(paths: list[str]) -> list[FileDigest]:
+    """``(SHA-256 hex, size)`` of each file, ``None`` for one that is not there (no file
+    of that name); any other failure to read one is raised, as reading it in the auditing
+    process would."""
+    found: list[FileDigest] = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            found.append(None)
+            continue
+        found.append((hashlib.sha256(data).hexdigest(), len(data)))
+    return found
 
 
 def _shared_facts(

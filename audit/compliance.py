@@ -603,13 +603,17 @@ class ComplianceChecker:
         version = self._version(_int(body, "charged_at"))
         # The same charge, recorded with the same verdict, re-checks the same way under one
         # schedule version: judge each distinct one once (ledger.schedule.recheck_rejection).
+        # Canonical bodies list equal maps in equal (sorted) order, so the items as listed
+        # key them: equal keys are equal maps, whatever the order.
         key = (
             version.id if version is not None else None,
             service,
-            tuple(sorted(inputs.items())),
+            tuple(inputs.items()),
             charged,
             body.get("waiver_ref"),
-            tuple(sorted((k, v) for k, v in record.items() if k != "problems")),
+            tuple(record.items())
+            if "problems" not in record
+            else tuple((k, v) for k, v in record.items() if k != "problems"),
             len(body),
         )
         outcome = self._rechecks.get(key)

@@ -41,8 +41,12 @@ _FIELDS: Final = frozenset({"seq", "kind", "at", "prev", "body"})
 
 def _byte_classes() -> bytes:
     """A ``bytes.translate`` table: digits to ``0``, the bytes a JSON number can follow
-    (``:``, ``,``, ``-``) to ``:``, the openers ``{`` and ``[`` to ``{``, all else to ``.``."""
+    (``:``, ``,``, ``-``) to ``:``, the openers ``{`` and ``[`` to ``{``, the UTF-8 lead
+    bytes of characters beyond the BMP (and the bytes no UTF-8 text holds), ``0xf0`` to
+    ``0xff``, to ``!``, all else to ``.``."""
     table = bytearray(b"." * 256)
+    for byte in range(0xF0, 0x100):
+        table[byte] = ord("!")
     for byte in b"0123456789":
         table[byte] = ord("0")
     for byte in b":,-":
@@ -62,9 +66,9 @@ _LONG_AFTER_SEPARATOR: Final = b":" + _DIGITS_16
 _LONG_AFTER_OPENER: Final = b"{" + _DIGITS_16
 #: ``null`` is JSON but not in the ledger's data model (the bytes may also be inside a text).
 _NULL: Final = b"null"
-#: The UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785 §3.2.3)
-#: and code-point order of keys could differ (and any byte no UTF-8 text contains).
-_BEYOND_BMP: Final = re.compile(rb"[\xf0-\xff]")
+#: The class of a UTF-8 lead byte of a character beyond the BMP, where UTF-16 order (RFC 8785
+#: §3.2.3) and code-point order of keys could differ (and of any byte no UTF-8 text holds).
+_BEYOND_BMP: Final = b"!"
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 #: Nesting the fast path accepts without counting levels (the ledger's limit is 32).
 _MAX_OPENERS: Final = 32
@@ -124,7 +128,7 @@ def _fast(data: bytes, expected_prev: str | None = None) -> EntryValue | None:
         )
         or classes.count(b"{") > _MAX_OPENERS
         or _NULL in data
-        or (not data.isascii() and _BEYOND_BMP.search(data) is not None)
+        or _BEYOND_BMP in classes
     ):
         return None
     try:

@@ -33,6 +33,7 @@ from audit.chunks import (
     Record,
     TileRun,
     check_entry_chunk,
+    digest_files,
 )
 from audit.compliance import ComplianceChecker, ComplianceTables, IssuedRecord
 from audit.errors import TrustAnchorError
@@ -44,7 +45,14 @@ from audit.parallel import Workers
 from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
 from audit.result import AuditResult, Scope
 from audit.since import SavedCheckpoint, open_saved_checkpoint
-from audit.source import RECEIPT_ATTACHMENT, AuditSource, EntryTile, EntryTiles
+from audit.source import (
+    RECEIPT_ATTACHMENT,
+    AuditSource,
+    EntryTile,
+    EntryTiles,
+    FileDigest,
+    FileDigests,
+)
 from audit.tree import RunTree
 from ledger.errors import LedgerError
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
@@ -61,6 +69,8 @@ CHUNK: Final = 2048
 _SMALL_SIGNED: Final = 5_000
 _SMALL_UNSIGNED: Final = 50_000
 RECEIPT_JOB: Final = 256
+#: Files whose digests one worker job checks (a bundle's receipt tiles: ~50 KB each).
+DIGEST_JOB: Final = 32
 _KEY_KINDS: Final = frozenset({"key.added", "key.retired"})
 _RECEIPT_KINDS: Final = frozenset({"receipt.issued", "receipt.voided"})
 
@@ -122,12 +132,13 @@ def run_audit(
 
 
 def _tile_run(
-    tiles: list[EntryTile],
+    tiles: list[EntryTile], digest: bool
 ) -> tuple[Sequence[int], TileRun, list[EntryTile]]:
     """A run of consecutive tiles as :meth:`_Audit._runs` yields it."""
     first = tiles[0][0]
     held = sum(tile[1] for tile in tiles)
-    return range(first, first + held), TileRun([(t[1], t[2]) for t in tiles]), tiles
+    run = TileRun([(t[1], t[2]) for t in tiles], digest)
+    return range(first, first + held), run, tiles
 
 
 def _next_stop(pos: int, *sizes: int) -> int:
@@ -191,6 +202,12 @@ class _Audit:
         self.pending_receipts: list[ReceiptEntry] = []
         self.receipt_futures: deque[Future[list[Finding]]] = deque()
         self.receipts_checked = 0
+        # Digests a bundle leaves to the reader (FileDigests): entry tiles are hashed with
+        # their run, the files the pass does not read in jobs of their own, both in the
+        # workers; ``digest_jobs`` waits to be sent, ``digest_futures`` to be taken in.
+        self.digests: FileDigests | None = None
+        self.digest_jobs: deque[list[tuple[str, str]]] = deque()
+        self.digest_futures: deque[tuple[list[str], Future[list[FileDigest]]]] = deque()
 
     # -- the pass --------------------------------------------------------------------------
 
@@ -199,6 +216,8 @@ class _Audit:
         if self.since is not None:
             self._check_since_consistency(total)
         self.checkpoints.at_size(0, EMPTY_ROOT, None)
+        self._defer_digests()
+        runs_left = max(1, -(-total // CHUNK))
         window: deque[tuple[Future[EntryChunk], Sequence[int], list[EntryTile]]] = deque()
         depth = 2 * max(1, self.workers.count)  # runs checked ahead: two per worker
         for stored, entries, tiles in self._runs():
@@ -208,6 +227,9 @@ class _Audit:
                 inline,
             )
             window.append((self.workers.submit(check_entry_chunk, job), stored, tiles))
+            if self.digest_jobs and not inline:  # spread over the pass, one share per run
+                self._submit_digests(-(-len(self.digest_jobs) // runs_left))
+            runs_left = max(1, runs_left - 1)
             if len(window) > depth:
                 if not self._consume(*window.popleft()):
                     window.clear()  # the rest of the log is not read (a bad tile)
@@ -223,6 +245,8 @@ class _Audit:
         self.chain.finish()
         last = self.chain.last
         self.checkpoints.finish(self.pos, last.seq if last is not None else None)
+        self._submit_digests(len(self.digest_jobs))
+        self._take_digests(wait=True)
         self._finish_sources()
         while self.receipt_futures:
             self.sink.extend(self.receipt_futures.popleft().result())
@@ -243,17 +267,18 @@ class _Audit:
             return
         tiles: list[EntryTile] = []
         held = 0
+        digest = self.digests is not None
         for tile in source.entry_tiles():
             if held + tile[1] > CHUNK or (tiles and tiles[-1][0] + tiles[-1][1] != tile[0]):
-                yield _tile_run(tiles)
+                yield _tile_run(tiles, digest)
                 tiles, held = [], 0
             tiles.append(tile)
             held += tile[1]
             if held == CHUNK:
-                yield _tile_run(tiles)
+                yield _tile_run(tiles, digest)
                 tiles, held = [], 0
         if tiles:
-            yield _tile_run(tiles)
+            yield _tile_run(tiles, digest)
 
     def _consume(
         self, future: Future[EntryChunk], stored: Sequence[int], tiles: list[EntryTile]
@@ -262,6 +287,9 @@ class _Audit:
         checked = future.result()
         if checked.count:
             self._take_in(checked, stored)
+        if checked.digests is not None and self.digests is not None:
+            for tile, found in zip(tiles, checked.digests, strict=True):
+                self.digests.file_digest(tile[3], found)
         if checked.bad_tile is None:
             return True
         index, problem = checked.bad_tile
@@ -373,6 +401,34 @@ class _Audit:
             self.sink.extend(self.receipt_futures.popleft().result())
         while len(self.receipt_futures) > 4 * max(self.workers.count, 1):
             self.sink.extend(self.receipt_futures.popleft().result())
+
+    # -- file digests ----------------------------------------------------------------------
+
+    def _defer_digests(self) -> None:
+        """Take over the digests of a source that leaves them to the reader."""
+        source = self.source
+        if not isinstance(source, FileDigests) or not isinstance(source, EntryTiles):
+            return
+        self.digests = source
+        wanted = [RECEIPT_ATTACHMENT] if self.options.verify_signatures else []
+        files = source.defer_digests(wanted)
+        for i in range(0, len(files), DIGEST_JOB):
+            self.digest_jobs.append(files[i : i + DIGEST_JOB])
+
+    def _submit_digests(self, count: int) -> None:
+        for _ in range(min(count, len(self.digest_jobs))):
+            job = self.digest_jobs.popleft()
+            future = self.workers.submit(digest_files, [path for _, path in job])
+            self.digest_futures.append(([name for name, _ in job], future))
+        self._take_digests(wait=False)
+
+    def _take_digests(self, *, wait: bool) -> None:
+        futures = self.digest_futures
+        while futures and (wait or futures[0][1].done()):
+            names, future = futures.popleft()
+            assert self.digests is not None
+            for name, found in zip(names, future.result(), strict=True):
+                self.digests.file_digest(name, found)
 
     # -- the saved checkpoint ------------------------------------------------------------
 

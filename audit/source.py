@@ -12,12 +12,19 @@ signature against the trust anchor, and reports what differs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from audit.findings import Finding
 
-__all__ = ["RECEIPT_ATTACHMENT", "AuditSource", "EntryTile", "EntryTiles"]
+__all__ = [
+    "RECEIPT_ATTACHMENT",
+    "AuditSource",
+    "EntryTile",
+    "EntryTiles",
+    "FileDigest",
+    "FileDigests",
+]
 
 #: Name of the attachment holding the signed COSE receipt of an entry (``docs/entries.md``).
 RECEIPT_ATTACHMENT = "receipt.cose"
@@ -112,4 +119,31 @@ class EntryTiles(Protocol):
 
     def bad_tile(self, tile: EntryTile, problem: str) -> None:
         """Record that ``tile`` does not split into its entries: ``problem`` says why."""
+        ...
+
+
+#: What a file was found to be: ``(its SHA-256 in hex, its size)``; ``None``: not there.
+FileDigest = tuple[str, int] | None
+
+
+@runtime_checkable
+class FileDigests(Protocol):
+    """What a source whose files carry listed digests (a bundle) may offer: letting the
+    reader check those digests where it likes — in a worker process, alongside the pass —
+    instead of on the reading thread.
+
+    After :meth:`defer_digests`, :meth:`EntryTiles.entry_tiles` yields tiles whose digest
+    the source has not checked; the reader hashes each tile's blob and hands the result
+    to :meth:`file_digest` (a tile it never gets to is checked by
+    :meth:`AuditSource.source_findings`, as before). The findings are the same either way.
+    """
+
+    def defer_digests(self, attachments: Collection[str]) -> list[tuple[str, str]]:
+        """Stop checking entry tiles as they are read; return ``(name, path to read)`` of
+        the files nothing will read during the pass when only the attachments
+        ``attachments`` are asked for, for the reader to check with :meth:`file_digest`."""
+        ...
+
+    def file_digest(self, name: str, found: FileDigest) -> None:
+        """Take in what the file ``name`` was found to be (ignored if already checked)."""
         ...

@@ -1,16 +1,18 @@
 """An :class:`~audit.source.AuditSource` that reads an exported bundle directory, nothing else.
 
 Every file is checked against the SHA-256 the manifest lists when it is read (and, at the
-end, every listed file the audit did not need). A digest that differs is reported as a
-finding, not an error: the audit goes on with the bytes that are there, so tampering is
-still localized to the entry it touched. A file the layout needs but the directory lacks
-ends the stream there (the audit then reports the log as truncated).
+end, every listed file the audit did not need) — or, where the audit asks
+(:class:`~audit.source.FileDigests`), in its worker processes: the entry tiles with the
+entries they hold, the files the pass does not read alongside it. A digest that differs
+is reported as a finding, not an error: the audit goes on with the bytes that are there,
+so tampering is still localized to the entry it touched. A file the layout needs but the
+directory lacks ends the stream there (the audit then reports the log as truncated).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -26,7 +28,7 @@ from audit.bundle import (
 )
 from audit.errors import BundleFormatError, ManifestError
 from audit.findings import BreakKind, Finding
-from audit.source import RECEIPT_ATTACHMENT, EntryTile
+from audit.source import RECEIPT_ATTACHMENT, EntryTile, FileDigest
 from ledger.errors import TileError
 from ledger.merkle import consistency_proof
 from ledger.tiles import (
@@ -40,6 +42,9 @@ from ledger.tiles import (
 __all__ = ["BundleSource"]
 
 _SCHEDULES: Final = "schedules"
+_RECEIPTS: Final = "receipts/"
+_HASH_TILES: Final = "tile/"
+_ENTRY_TILES: Final = "tile/entries/"
 
 
 class BundleSource:
@@ -55,11 +60,12 @@ class BundleSource:
         self._checked: set[str] = set()
         self._findings: list[Finding] = []
         self._receipt_tile: tuple[int, list[bytes]] | None = None
+        self._defer = False  # entry tiles' digests are checked by the reader
         self._pinned_note = self._read(CHECKPOINT, required=True)
 
     # -- files -----------------------------------------------------------------------------
 
-    def _read(self, path: str, *, required: bool = False) -> bytes | None:
+    def _read(self, path: str, *, required: bool = False, check: bool = True) -> bytes | None:
         file = self._dir / path
         if path not in self.manifest.files or not file.is_file():
             if required:
@@ -70,17 +76,37 @@ class BundleSource:
                 self._problem(path, "is listed in the manifest but missing from the directory")
             return None
         data = file.read_bytes()
-        if path not in self._checked:
-            self._checked.add(path)
-            digest, size = self.manifest.files[path]
-            actual = hashlib.sha256(data).hexdigest()
-            if (actual, len(data)) != (digest, size):
-                self._problem(
-                    path,
-                    f"has SHA-256 {actual} ({len(data)} bytes); the manifest lists {digest} "
-                    f"({size} bytes)",
-                )
+        if check and path not in self._checked:
+            self.file_digest(path, (hashlib.sha256(data).hexdigest(), len(data)))
         return data
+
+    def file_digest(self, name: str, found: FileDigest) -> None:
+        if name in self._checked:
+            return
+        self._checked.add(name)
+        if found is None:
+            self._problem(name, "is listed in the manifest but missing from the directory")
+            return
+        actual, length = found
+        digest, size = self.manifest.files[name]
+        if (actual, length) != (digest, size):
+            self._problem(
+                name,
+                f"has SHA-256 {actual} ({length} bytes); the manifest lists {digest} "
+                f"({size} bytes)",
+            )
+
+    def defer_digests(self, attachments: Collection[str]) -> list[tuple[str, str]]:
+        self._defer = True
+        skip = _RECEIPTS if RECEIPT_ATTACHMENT in attachments else None
+        return [
+            (path, str(self._dir / path))
+            for path in sorted(self.manifest.files)
+            if path not in self._checked
+            and path.startswith((_HASH_TILES, _RECEIPTS))
+            and not path.startswith(_ENTRY_TILES)
+            and (skip is None or not path.startswith(skip))
+        ]
 
     def _problem(self, path: str, message: str) -> None:
         self._findings.append(
@@ -134,17 +160,17 @@ class BundleSource:
             yield from zip(range(base + skip, base + len(items)), items[skip:], strict=True)
 
     def entry_tiles(self) -> Iterator[EntryTile]:
-        return self._tiles(0)
+        return self._tiles(0, check=not self._defer)
 
     def bad_tile(self, tile: EntryTile, problem: str) -> None:
         self._problem(tile[3], problem)
 
-    def _tiles(self, index: int) -> Iterator[EntryTile]:
+    def _tiles(self, index: int, *, check: bool = True) -> Iterator[EntryTile]:
         count = self.manifest.entries
         while index * TILE_WIDTH < count:
             width = min(TILE_WIDTH, count - index * TILE_WIDTH)
             path = entries_path(index, width)
-            data = self._read(path)
+            data = self._read(path, check=check)
             if data is None:
                 if path not in self.manifest.files:
                     self._problem(
@@ -203,4 +229,6 @@ class BundleSource:
         for path in sorted(self.manifest.files):
             if path not in self._checked:
                 self._read(path)
-        yield from self._findings
+        # By file (and, for one file, as found): the same order whichever process checked
+        # a digest and whenever its answer came in.
+        yield from sorted(self._findings, key=lambda finding: str(finding.evidence["path"]))

@@ -233,3 +233,38 @@ def test_the_cyclic_collector_runs_again_after_an_audit(
     assert seen == [True]
     assert run_audit(BundleSource(out), INLINE).integrity_holds
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("signatures", [False, True])
+def test_attack_file_digests_are_found_alike_wherever_they_are_checked(
+    honest_log: LogUnderTest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signatures: bool,
+) -> None:
+    out = tmp_path / "bundle"
+    export(honest_log, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = manifest["files"]
+    receipts = next(p for p in sorted(files) if p.startswith("receipts/"))
+    hashes = next(p for p in sorted(files) if p.startswith("tile/0/"))
+    entries = next(p for p in sorted(files) if p.startswith("tile/entries/"))
+    data = bytearray((out / receipts).read_bytes())
+    data[-1] ^= 1  # the last receipt's signature
+    (out / receipts).write_bytes(bytes(data))
+    (out / hashes).unlink()  # listed, but gone
+    files[entries]["sha256"] = "0" * 64  # the tile is intact; the manifest disagrees
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    options = AuditOptions(workers=0, verify_signatures=signatures)
+
+    def outcome(source: Any, options: AuditOptions) -> list[tuple[Any, ...]]:
+        result = run_audit(source, options)
+        return [(f.code, f.seq, f.message) for f in result.findings]
+
+    by_entry = outcome(_EntriesOnly(BundleSource(out)), options)
+    flagged = {f[2].split()[2] for f in by_entry if f[0] == "integrity.bundle_file"}
+    assert flagged == {receipts, hashes, entries}
+    assert outcome(BundleSource(out), options) == by_entry
+    monkeypatch.setattr(runner, "Workers", _StartedWorkers)
+    workers = AuditOptions(workers=2, verify_signatures=signatures)
+    assert outcome(BundleSource(out), workers) == by_entry

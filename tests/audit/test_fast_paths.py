@@ -29,6 +29,7 @@ from audit.integrity import ChainChecker
 from audit.keys import ReceiptKeys
 from audit.receipt_check import ReceiptEntry, ReceiptJob, check_receipts
 from audit.receipt_entries import ReceiptReader
+from audit.rejection_entries import RejectionReader
 from audit.tree import RunTree, subtree_levels
 from ledger.encoding import ZERO_HASH, Entry, decode_entry, encode_entry
 from ledger.errors import EncodingError, TileError
@@ -567,6 +568,204 @@ def test_a_run_with_receipts_of_every_shape_is_checked_as_entry_by_entry() -> No
             )
         assert {i: head[:2] for i, head in checked.heads.items()} == expected_heads
         assert checked.kinds == {"receipt.issued": 4, "complaint.filed": 1}
+
+
+# -- refused charges read straight from their bytes ------------------------------------------
+
+
+def _rejection_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "format": 1,
+        "actor": "u-32.16.04-UPTD-L01",
+        "office": "32.16.04-UPTD",
+        "counter": "L01",
+        "service": "RJU-KES-01",
+        "inputs": {},
+        "charged": 15000,
+        "charged_at": _AT_MS,
+        "verdict": {
+            "code": "overcharge",
+            "legal_ref": "Perda Kab. Bekasi 8/2023 (sedang direvisi)",
+            "official_fee": 10000,
+            "schedule_version": "bekasi-2024.1",
+            "service_name": "Puskesmas – rawat jalan umum",
+        },
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _rejection_bytes(seq: int = 41, prev: bytes = _PREV, **changes: Any) -> bytes:
+    return encode_entry(Entry(seq, "charge.rejected", _AT_MS, prev, _rejection_body(**changes)))
+
+
+def _agree_rejection(data: bytes, reader: RejectionReader | None = None) -> Any:
+    """Read ``data`` fast and carefully; the fast reading must be the careful one (the same
+    value, its keys in the same order), or none."""
+    fast = (reader or RejectionReader()).read(data)
+    if fast is not None:
+        try:
+            entry = decode_entry(data)
+        except EncodingError:
+            pytest.fail(f"read fast, refused by the ledger: {data!r}")
+        careful = read_entry(data)
+        assert fast == careful, data
+        assert list(fast["body"]) == list(careful["body"]) == sorted(entry.body)
+        assert fast["prev"] == entry.prev.hex()
+    return fast
+
+
+def test_a_usual_refusal_is_read_fast_and_as_the_careful_path_reads_it() -> None:
+    changes: dict[str, Any]
+    for changes in (
+        {},
+        {"waiver_ref": "SK-1"},
+        {"inputs": {"LLt": "235", "It": "0.773", "Ibg": "1"}},
+        {"inputs": {"a": -5, "b": 0, "c": ""}, "charged": -1, "charged_at": 0},
+        {"verdict": {}, "actor": "", "office": "{}:,", "counter": " ! #[]~"},
+        {"verdict": {"x": "é€\u0080\u2028", "y": 10**15 - 1}},
+        {"service": "ÀÉ – ū"},
+    ):
+        assert _agree_rejection(_rejection_bytes(**changes)) is not None, changes
+    assert _agree_rejection(_rejection_bytes(seq=0, prev=ZERO_HASH)) is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _rejection_bytes(seq=1).replace(b'"seq":1}', b'"seq":0}'),  # 0 follows the zero hash
+        _rejection_bytes(charged=10**15),  # 16 digits: the careful path judges
+        _rejection_bytes(inputs={"bulan": True}),
+        _rejection_bytes(inputs={"bulan": [1]}),
+        _rejection_bytes(verdict={"problems": ["x"]}),
+        _rejection_bytes(verdict={"n": {"x": 1}}),
+        _rejection_bytes(verdict={"é": 1}),
+        _rejection_bytes(office="smile 😀"),
+        _rejection_bytes(office='say "hi"'),
+        _rejection_bytes(office="back\\slash"),
+        _rejection_bytes(office="tab\there"),
+        _rejection_bytes(office="del\x7f"),
+        _rejection_bytes(note="an extra field"),
+        _rejection_bytes(waiver_ref=5),
+        _rejection_bytes(charged="15000"),
+        _rejection_bytes(format=None),
+        _rejection_bytes(seq=41).replace(b'"charged":15000', b'"charged":015000'),
+        _rejection_bytes(seq=41).replace(b'"charged":15000', b'"charged":1.5e4'),
+        _rejection_bytes(seq=41).replace(b'"charged":15000', b'"charged":-0'),
+        _rejection_bytes(inputs={"a": 1, "b": 2}).replace(b'"a":1,"b":2', b'"b":2,"a":1'),
+        _rejection_bytes(inputs={"a": 1, "b": 2}).replace(b'"a":1,"b":2', b'"a":1,"a":2'),
+        _rejection_bytes(seq=41).replace(b'"kind"', b' "kind"'),
+        _rejection_bytes(seq=41).replace(b"L01", b"L\\u0030"),
+        _rejection_bytes(seq=41).replace("–".encode(), b"\xe2\x80"),  # cut short
+        _rejection_bytes(seq=41).replace("–".encode(), b"\xc0\xad"),  # overlong
+        _rejection_bytes(seq=41).replace("–".encode(), b"\xed\xa0\x80"),  # a surrogate
+        _rejection_bytes(seq=41).replace("–".encode(), b"\x80"),  # a stray continuation
+        _rejection_bytes(seq=41) + b"\n",
+        _rejection_bytes(seq=41, prev=bytes(32)).replace(b"0" * 64, b"0" * 63 + b"A"),
+        _receipt_bytes(seq=41),
+        _entries([("complaint.filed", {"tracking_no": "ADU-1", "paid_claimed": 5})])[0],
+    ],
+)
+def test_attack_a_refusal_out_of_the_usual_shape_takes_the_careful_path(data: bytes) -> None:
+    assert RejectionReader().read(data) is None
+
+
+def test_a_map_out_of_order_stays_refused_once_remembered() -> None:
+    reader = RejectionReader()
+    honest = _rejection_bytes(inputs={"a": 1, "b": 2})
+    swapped = honest.replace(b'"a":1,"b":2', b'"b":2,"a":1')
+    for _ in range(2):
+        assert reader.read(swapped) is None
+        assert _agree_rejection(honest, reader) is not None
+
+
+_TEXTY = st.one_of(
+    _SHORT,
+    st.text(alphabet=st.sampled_from("aé€–\x80\x9f\u2028\ufffd\uffff"), max_size=4),
+)
+_REFUSAL_VALUE = st.one_of(_INT, _TEXTY, st.booleans(), st.lists(st.integers(0, 9), max_size=2))
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    mutations=st.lists(_MUTATION, min_size=1, max_size=3),
+    inputs=st.dictionaries(_SHORT, _REFUSAL_VALUE, max_size=3),
+    verdict=st.dictionaries(_SHORT, _REFUSAL_VALUE, max_size=3),
+    waiver=st.one_of(st.none(), _TEXTY),
+)
+def test_attack_mutated_refusal_bytes_read_fast_only_as_the_careful_path_reads_them(
+    mutations: list[tuple[str, int, int]],
+    inputs: dict[str, Any],
+    verdict: dict[str, Any],
+    waiver: str | None,
+) -> None:
+    data = bytearray(_rejection_bytes(inputs=inputs, verdict=verdict, waiver_ref=waiver))
+    for how, where, byte in mutations:
+        at = where % (len(data) + 1)
+        if how == "replace" and at < len(data):
+            data[at] = byte
+        elif how == "insert":
+            data.insert(at, byte)
+        elif how == "delete" and at < len(data):
+            del data[at]
+        else:
+            data[at:at] = data[at : at + 8]
+    _agree_rejection(bytes(data))
+
+
+def _plain_text(value: str, key: bool) -> bool:
+    """Whether a text is of the usual shape: no escape, no character beyond the BMP, and
+    ASCII only for a key."""
+    return all(
+        (" " <= c <= "~" and c not in '"\\') or (not key and "\x80" <= c <= "\uffff") for c in value
+    ) and not any("\ud800" <= c <= "\udfff" for c in value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    inputs=st.dictionaries(_SHORT, _REFUSAL_VALUE, max_size=4),
+    verdict=st.dictionaries(_SHORT, _REFUSAL_VALUE, max_size=4),
+    texts=st.lists(_TEXTY, min_size=4, max_size=4),
+    amounts=st.lists(_INT, min_size=2, max_size=2),
+    seq=st.one_of(st.integers(0, 10**6), st.integers(0, 2**53 - 1)),
+)
+def test_any_refusal_body_is_read_fast_only_as_the_careful_path_reads_it(
+    inputs: dict[str, Any],
+    verdict: dict[str, Any],
+    texts: list[str],
+    amounts: list[int],
+    seq: int,
+) -> None:
+    fields = ("actor", "office", "counter", "service")
+    changes: dict[str, Any] = dict(zip(fields, texts, strict=True))
+    changes.update(inputs=inputs, verdict=verdict, charged=amounts[0], charged_at=amounts[1])
+    data = _rejection_bytes(seq=seq, prev=ZERO_HASH if seq == 0 else _PREV, **changes)
+    fast = _agree_rejection(data)
+    maps = [*inputs.items(), *verdict.items()]
+    plain = all(_plain_text(k, key=True) for k, _ in maps) and all(
+        (type(v) is int and abs(v) < 10**15) or (type(v) is str and _plain_text(v, False))
+        for v in [*(v for _, v in maps), *texts, *amounts, seq]
+    )
+    assert (fast is not None) == plain  # the usual shape is always read fast
+
+
+def test_a_run_with_refusals_is_checked_as_entry_by_entry() -> None:
+    stored = _entries(
+        [
+            ("charge.rejected", _rejection_body()),
+            ("charge.rejected", _rejection_body(verdict={"problems": ["x"]})),
+            ("receipt.issued", _receipt_body()),
+            ("charge.rejected", _rejection_body(waiver_ref="SK-1")),
+        ]
+    )
+    for in_process in (True, False):
+        records = check_entry_chunk((stored, in_process)).replay_records()
+        for data, record in zip(stored, records, strict=True):
+            value = read_entry(data)
+            assert record is not None
+            assert record[:3] == (value["seq"], value["kind"], value["at"])
+            if value["kind"] == "charge.rejected":
+                assert record[3] == value["body"]
 
 
 def test_a_worker_process_imports_no_database_driver() -> None:
