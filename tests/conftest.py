@@ -16,11 +16,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -35,6 +38,33 @@ TEST_ORIGIN = "test.bukti.example/log"
 TEST_LOG_SEED = hashlib.sha256(b"bukti test log key").digest()
 #: 2025-01-01 00:00 WIB (UTC+7), in UTC milliseconds.
 FIXED_START_MS = 1_735_664_400_000
+
+
+T = TypeVar("T")
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` on a thread of its own, with an event loop of its own.
+
+    The browser suite drives Chromium through Playwright's synchronous API, which keeps an
+    event loop running in the test process's main thread; ``asyncio.run`` refuses to start
+    a second one there. Exceptions of ``main`` are raised here.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(asyncio.run(main()))
+        except BaseException as error:  # re-raised in the calling thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name="test-event-loop")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 class FixedClock:

@@ -27,7 +27,7 @@ from api.store import readmodels
 from api.store import staff as staff_store
 from ledger.schedule import default_schedule_text, parse_toml
 from tests.api.conftest import DEMO_PASSWORDS, FAST_HASHER, seeded_random
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, run_async
 
 PARKING = IssueCommand(counter="L01", service="RJU-PKR-02", inputs={})
 
@@ -190,7 +190,7 @@ def test_requests_with_one_credential_check_it_once_when_its_memory_expires(
     async def burst() -> list[Principal]:
         return list(await asyncio.gather(*(here.auth.authenticate_async(token) for _ in range(20))))
 
-    principals = asyncio.run(burst())
+    principals = run_async(burst)
     assert calls == ["db"]
     assert {p.username for p in principals} == {"loket.dlh"}
 

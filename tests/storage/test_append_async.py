@@ -25,7 +25,7 @@ from ledger.storage import (
     StoreClosedError,
 )
 from ledger.storage.group_commit import GroupCommit
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, run_async
 
 from .helpers import verify_store
 
@@ -76,7 +76,7 @@ def test_coroutines_append_without_blocking_the_loop(
         await tick_task
         return list(entries), ticks
 
-    entries, ticks = asyncio.run(main())
+    entries, ticks = run_async(main)
     assert sorted(e.seq for e in entries) == list(range(40))
     assert ticks > 0
     assert log_store.size() == 40
@@ -101,7 +101,7 @@ def test_threads_and_coroutines_share_one_queue(
             t.join(30)
         return list(entries)
 
-    entries = asyncio.run(main())
+    entries = run_async(main)
     assert sorted([e.seq for e in entries] + thread_seqs) == list(range(32))
     verify_store(log_store, log_verifier)
 
@@ -122,7 +122,7 @@ def test_a_failing_request_fails_only_its_coroutine(
             return_exceptions=True,
         )
 
-    first, failed, last = asyncio.run(main())
+    first, failed, last = run_async(main)
     assert isinstance(failed, ValueError)
     assert str(failed) == "no such counter"
     assert isinstance(first, AppendedEntry)
@@ -151,7 +151,7 @@ def test_a_cancelled_coroutines_entry_is_still_committed(
             await task
         gate.set()
 
-    asyncio.run(main())
+    run_async(main)
     log_store.close()  # waits for the queue: the entry is committed
     assert log_store.size() == 1
 
@@ -190,7 +190,7 @@ def test_coroutine_batches_are_committed_by_the_committer_thread(
     async def main() -> None:
         await asyncio.gather(*(log_store.append_async(office(i, fixed_clock())) for i in range(5)))
 
-    asyncio.run(main())
+    run_async(main)
     assert recorder.threads == {"group-commit"}
 
 
@@ -203,7 +203,7 @@ def test_appending_to_a_closed_store_is_refused(
         await log_store.append_async(office(0, fixed_clock()))
 
     with pytest.raises(StoreClosedError):
-        asyncio.run(main())
+        run_async(main)
 
 
 def test_close_stops_the_committer_thread() -> None:
@@ -218,7 +218,7 @@ def test_close_stops_the_committer_thread() -> None:
         )
 
     before = set(threading.enumerate())
-    results = asyncio.run(main())
+    results = run_async(main)
     assert results == [[i * 2, (i + 1) * 2] for i in range(0, 20, 2)]
     started = [t for t in set(threading.enumerate()) - before if t.name == "group-commit"]
     assert len(started) == 1
