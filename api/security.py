@@ -100,16 +100,19 @@ def docs_policy(html: bytes) -> str:
     )
 
 
-def _with_defaults(
-    raw: list[tuple[bytes, bytes]], defaults: Mapping[str, str]
-) -> list[tuple[bytes, bytes]]:
-    present = {name.lower() for name, _ in raw}
-    added = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in defaults.items()
-        if name.lower().encode("latin-1") not in present
+def _encoded(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """Headers as ASGI wants them: lower-case names, latin-1 bytes."""
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
     ]
-    return [*raw, *added]
+
+
+def _with_defaults(
+    raw: list[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """``raw`` plus each of the (encoded) ``defaults`` that the response did not set."""
+    present = {name.lower() for name, _ in raw}
+    return [*raw, *(header for header in defaults if header[0] not in present)]
 
 
 class SecurityHeadersMiddleware:
@@ -118,6 +121,7 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, headers: Mapping[str, str]) -> None:
         self.app = app
         self.headers = dict(headers)
+        self._encoded = _encoded(self.headers)  # once, not per response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,7 +133,7 @@ class SecurityHeadersMiddleware:
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _with_defaults(list(message.get("headers", [])), self.headers)
+                message["headers"] = _with_defaults(list(message.get("headers", [])), self._encoded)
             await send(message)
 
         await self.app(scope, receive, add_headers)
@@ -156,7 +160,7 @@ class SecurityHeadersMiddleware:
             headers["Content-Security-Policy"] = docs_policy(bytes(body))
             raw = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             raw.append((b"content-length", str(len(body)).encode("ascii")))
-            await send({**start, "headers": _with_defaults(raw, headers)})
+            await send({**start, "headers": _with_defaults(raw, _encoded(headers))})
             await send({"type": "http.response.body", "body": bytes(body)})
 
         await self.app(scope, receive, buffer)
