@@ -78,7 +78,7 @@ def test_every_invalid_vector_fails_with_its_expected_code(
     vectors: dict[str, Any], trust_list: TrustList, check_time_ms: int
 ) -> None:
     expected_codes = {v["expected"] for v in vectors["invalid"]}
-    # The brief's list: wrong key, flipped bytes, truncated, trailing, tag, alg, duplicate
+    # The list: wrong key, flipped bytes, truncated, trailing, tag, alg, duplicate
     # keys, non-canonical CBOR, unknown kid.
     assert {
         "bad-signature",
