@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import (
     CounterStaff,
@@ -12,6 +12,7 @@ from api.deps import (
     ServicesDep,
     SupervisorStaff,
     TreasurerStaff,
+    services_of,
 )
 from api.errors import IdempotencyKeyRequiredError
 from api.routes.openapi import STAFF, LedgerIndex, problems
@@ -48,7 +49,7 @@ _MAX_KEY = 200
 async def issue_receipt(
     body: IssueRequest,
     principal: CounterStaff,
-    services: ServicesDep,
+    request: Request,
     idempotency_key: Annotated[
         str | None,
         Header(description="Client-chosen key; a retry with the same key returns the receipt."),
@@ -68,7 +69,12 @@ async def issue_receipt(
         charged=body.charged,
         waiver=body.waiver,
     )
-    view, created = await services.receipts.issue_async(principal, command, idempotency_key)
+    # The busiest route takes the services from the request instead of a ``ServicesDep``
+    # parameter: one dependency fewer for FastAPI to resolve, ~80 fewer Python calls (5%)
+    # per issue.
+    view, created = await services_of(request).receipts.issue_async(
+        principal, command, idempotency_key
+    )
     # Serialized here, once: the model is built from the service's own view, so the
     # response-model round trip (validate, then serialize) would only repeat the work.
     return Response(
