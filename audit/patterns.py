@@ -108,31 +108,8 @@ class Patterns:
         self._window = (0, 0, 0, 0)
 
     def receipt(self, seq: int, loket: int, issuer: int, at: int, charged: int) -> None:
-        counts = self._issued.get(issuer)
-        if counts is None:
-            counts = self._issued[issuer] = [0, 0]
-        counts[0] += 1
-        window = self._window
-        if not window[0] <= at < window[1]:
-            window = self._window = self._hours.day_window(at)
-        if not window[2] <= at < window[3]:  # outside the office hours
-            outside = self._outside.get(loket)
-            if outside is None:
-                self._outside[loket] = [1, seq, seq]
-            else:
-                outside[0] += 1
-                outside[2] = seq
-        run = self._runs.get(loket)
-        if run is None:
-            run = self._runs[loket] = _Run()
-        if charged > 0 and charged % self._round_unit == 0:
-            if not run.length:
-                run.first, run.total = seq, 0
-            run.length += 1
-            run.last = seq
-            run.total += charged
-        elif run.length:
-            self._close_run(loket, run)
+        """One receipt: :meth:`receipts` of a run of one (patterns do not read its number)."""
+        self.receipts(((seq, loket, issuer, at, charged, 0),))
 
     def receipts(self, rows: Iterable[ReceiptRow]) -> None:
         """:meth:`receipt` of each row, in order."""
