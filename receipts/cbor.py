@@ -47,12 +47,16 @@ class Tagged:
 # ----------------------------------------------------------------------------- encoding
 
 
+#: The one-byte heads: ``_SMALL_HEADS[major][argument]`` for arguments below 24.
+_SMALL_HEADS: Final = tuple(tuple(bytes([major << 5 | n]) for n in range(24)) for major in range(8))
+
+
 def _head(major: int, argument: int) -> bytes:
     # RFC 8949 §4.2.1: the argument in the shortest form that holds it.
+    if 0 <= argument < 24:
+        return _SMALL_HEADS[major][argument]
     if argument < 0 or argument > _MAX_UINT64:
         raise ValueError(f"CBOR argument {argument} outside 0..2**64-1")
-    if argument < 24:
-        return bytes([major << 5 | argument])
     for additional, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
         if argument < 1 << (8 * width):
             return bytes([major << 5 | additional]) + argument.to_bytes(width, "big")
@@ -66,6 +70,19 @@ def encode(value: object) -> bytes:
     mappings and one :class:`Tagged`. Anything else is a programming error and raises
     :class:`TypeError`.
     """
+    # Exact built-in types first (a receipt is made of nothing else); subclasses such as
+    # an IntEnum or a read-only mapping take the general checks below.
+    if type(value) is str:
+        raw = value.encode("utf-8")
+        return _head(_TSTR, len(raw)) + raw
+    if type(value) is int:
+        return _head(_UINT, value) if value >= 0 else _head(_NINT, -1 - value)
+    if type(value) is bytes:
+        return _head(_BSTR, len(value)) + value
+    if type(value) is dict:
+        return _encode_map(value)
+    if type(value) is list:
+        return _head(_ARRAY, len(value)) + b"".join([encode(item) for item in value])
     if isinstance(value, bool) or value is None:
         raise TypeError(f"{value!r} has no encoding in the receipt CBOR subset")
     if isinstance(value, int):
@@ -78,15 +95,19 @@ def encode(value: object) -> bytes:
     if isinstance(value, list | tuple):
         return _head(_ARRAY, len(value)) + b"".join(encode(item) for item in value)
     if isinstance(value, Mapping):
-        # RFC 8949 §4.2.1: keys sorted bytewise by their deterministic encodings.
-        pairs = sorted((encode(k), encode(v)) for k, v in value.items())
-        for (key_a, _), (key_b, _) in itertools.pairwise(pairs):
-            if key_a == key_b:
-                raise ValueError("two map keys have the same encoding")
-        return _head(_MAP, len(pairs)) + b"".join(k + v for k, v in pairs)
+        return _encode_map(value)
     if isinstance(value, Tagged):
         return _head(_TAG, value.tag) + encode(value.value)
     raise TypeError(f"type {type(value).__name__} has no encoding in the receipt CBOR subset")
+
+
+def _encode_map(value: Mapping[object, object]) -> bytes:
+    # RFC 8949 §4.2.1: keys sorted bytewise by their deterministic encodings.
+    pairs = sorted([(encode(k), encode(v)) for k, v in value.items()])
+    for (key_a, _), (key_b, _) in itertools.pairwise(pairs):
+        if key_a == key_b:
+            raise ValueError("two map keys have the same encoding")
+    return _head(_MAP, len(pairs)) + b"".join([k + v for k, v in pairs])
 
 
 # ----------------------------------------------------------------------------- decoding

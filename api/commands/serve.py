@@ -6,7 +6,7 @@ schemas, the service container — is moved out of the cyclic garbage collector'
 (:func:`gc.freeze`). Those objects live as long as the process, yet a full collection
 would otherwise walk all of them again and again while holding the interpreter lock,
 stalling every request in flight for as long as it takes (over 100 ms on a small server).
-The access and error logs are JSON lines on stderr, written by a thread of their own.
+The access and error logs are JSON lines on stderr, written in batches by a thread of their own.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import argparse
 import atexit
 import gc
 import logging
-import logging.handlers
-import queue
 import sys
 
 import uvicorn
 from fastapi import FastAPI
 
 from api.app import app_from_env
+from api.logwriter import BatchedLineHandler
 from api.observability import JsonLogFormatter
 
 __all__ = ["app_factory", "freeze_start_up_heap", "register"]
@@ -48,47 +47,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run)
 
 
-class _Handoff(logging.handlers.QueueHandler):
-    """Hands records to the writer thread as they are (the JSON formatter there needs their
-    ``fields`` and ``exc_info``), with the message bound now."""
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        record.msg = record.getMessage()
-        record.args = None
-        return record
-
-
-_listener: logging.handlers.QueueListener | None = None
+_writer: BatchedLineHandler | None = None
 
 
 def _configure_logging() -> None:
-    """JSON lines on stderr for the access and error logs, written by a thread of their own.
-
-    The access log is written from the event loop for every request; a write there would
-    give up the interpreter lock and wait to get it back while request threads run, holding
-    up every connection the loop serves. The loop only queues the record.
-    """
-    global _listener  # noqa: PLW0603 - one writer thread per process
+    """JSON lines on stderr for the access and error logs, written by a thread of their own
+    in batches (:mod:`api.logwriter`): the event loop only queues each record."""
+    global _writer  # noqa: PLW0603 - one writer thread per process
     _stop_writer()
     atexit.unregister(_stop_writer)
     atexit.register(_stop_writer)  # writes out what is queued when the worker exits
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    _listener = logging.handlers.QueueListener(records, handler)
-    _listener.start()
+    # The JSON lines name neither process nor thread: do not look them up for every record.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    _writer = BatchedLineHandler(sys.stderr)
+    _writer.setFormatter(JsonLogFormatter())
     for name in ("bukti.access", "bukti.error"):
         logger = logging.getLogger(name)
-        logger.handlers = [_Handoff(records)]
+        logger.handlers = [_writer]
         logger.setLevel(logging.INFO)
         logger.propagate = False
 
 
 def _stop_writer() -> None:
-    global _listener  # noqa: PLW0603 - one writer thread per process
-    if _listener is not None:
-        _listener.stop()
-        _listener = None
+    global _writer  # noqa: PLW0603 - one writer thread per process
+    if _writer is not None:
+        _writer.close()
+        _writer = None
 
 
 def freeze_start_up_heap() -> None:

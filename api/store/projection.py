@@ -9,10 +9,10 @@ complaint's status) run on them after :meth:`Projector.catch_up`.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Engine, exc, insert, select, update
@@ -26,6 +26,7 @@ from api.store.tables import (
     rm_offices,
     rm_receipts,
 )
+from audit.calendar import day_number, day_text
 from ledger.encoding import Entry
 from ledger.storage import LogStore
 from ledger.storage.engine import is_sqlite, storage_error, write_transaction
@@ -37,12 +38,15 @@ __all__ = ["RECEIPT_ATTACHMENT", "Projector", "wib_date"]
 RECEIPT_ATTACHMENT = "receipt.cose"
 _CURSOR = "main"
 _BATCH = 500
-_WIB = timezone(timedelta(hours=7))
+
+
+#: Day number -> ``YYYY-MM-DD``, made once per day (every issue asks for today's).
+_day_text = functools.lru_cache(maxsize=64)(day_text)
 
 
 def wib_date(at_ms: int) -> str:
     """The WIB calendar date ``YYYY-MM-DD`` of a UTC millisecond time."""
-    return datetime.fromtimestamp(at_ms / 1000, UTC).astimezone(_WIB).strftime("%Y-%m-%d")
+    return _day_text(day_number(at_ms))
 
 
 class Projector:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -12,6 +13,8 @@ import qrcode
 import qrcode.constants
 import qrcode.util
 import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from receipts import MalformedReceipt, QrCapacityError, sign_receipt
@@ -39,6 +42,29 @@ def test_url_layout() -> None:
     assert prefix == "https://bekasikab.go.id/bukti/v"
     assert payload == base32_encode(COSE)
     assert set(payload) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")  # RFC 4648 §6, no "="
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    # RFC 4648 §10 test vectors, padding removed.
+    [
+        (b"", ""),
+        (b"f", "MY"),
+        (b"fo", "MZXQ"),
+        (b"foo", "MZXW6"),
+        (b"foob", "MZXW6YQ"),
+        (b"fooba", "MZXW6YTB"),
+        (b"foobar", "MZXW6YTBOI"),
+    ],
+)
+def test_base32_encode_matches_rfc_4648_vectors(text: bytes, expected: str) -> None:
+    assert base32_encode(text) == expected
+
+
+@given(st.binary(max_size=1200))
+def test_base32_encode_equals_the_standard_library(data: bytes) -> None:
+    # The lane-packing encoder against the straightforward one, every length and value.
+    assert base32_encode(data) == base64.b32encode(data).decode("ascii").rstrip("=")
 
 
 def test_base32_round_trip_and_strictness() -> None:
