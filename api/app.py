@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -93,6 +94,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) -> FastAPI:
     """A new application with its own service container (engine, log store, keys, caches)."""
     services = build_services(settings, clock=clock)
@@ -109,6 +113,9 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
         version="1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's native OpenTelemetry looks the global providers up on every request;
+        # off unless the deployment asks for it (BUKTI_OPENTELEMETRY).
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
         openapi_tags=[
             {"name": "public", "description": "No login; rate-limited per client address."},
             {"name": "transparency log", "description": "C2SP tlog-tiles read endpoints."},

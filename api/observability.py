@@ -57,6 +57,21 @@ class Metrics:
         self.log_size = Gauge(
             "bukti_log_size", "Entries in the log at the last scrape.", registry=self.registry
         )
+        # The labelled children of the request collectors, looked up once per label set
+        # (``labels()`` validates and locks on every call; a request only needs ``inc``).
+        self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one request of ``route`` (its template) and record its duration."""
+        children = self._request_children.get((route, method, status))
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+            )
+            self._request_children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -142,8 +157,7 @@ class ObservabilityMiddleware:
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = _route_template(scope)
         method = scope.get("method", "?")
-        self.metrics.requests.labels(route, method, str(status)).inc()
-        self.metrics.latency.labels(route, method).observe(elapsed)
+        self.metrics.observe_request(route, method, status, elapsed)
         state = scope.get("state") or {}
         principal = state.get("principal") if isinstance(state, dict) else None
         fields: dict[str, Any] = {

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     demo_file: Path | None = Field(
         default=None, description="Demo data file; defaults to the one shipped in api/data."
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description=(
+            "Let FastAPI report traces, metrics and logs to the OpenTelemetry providers "
+            "configured in the process (Prometheus metrics at /metrics are always on)."
+        ),
+    )
     log_key_name: str | None = Field(
         default=None, description="Name of the log key in checkpoints; defaults to the origin."
     )
