@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -134,7 +135,7 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
 
     # Routes are matched in order: the counter's (receipt issuance, the busiest) first.
     # No path of one router can match another's, so the order changes nothing else.
-    app.include_router(counter.router)
+    _add_routes(app, counter.router)
     app.include_router(ops.router)
     app.include_router(auth.router)
     app.include_router(public.router)
@@ -146,6 +147,24 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
     app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
     install_security(app, settings)
     return app
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Put ``router``'s routes in the app's own route table, in order.
+
+    ``include_router`` keeps a router as a nested branch whose route contexts FastAPI
+    resolves again on every request it matches — about 90,000 instructions per receipt
+    issued, 4% of the request. A router that sets nothing at include time (no
+    dependencies, no callbacks: its prefix and tags are already on each route) serves
+    the same requests with its routes added as they are. Such routes do not take the
+    app's ``dependency_overrides``, which Bukti does not use.
+    """
+    if router.dependencies or router.callbacks:
+        raise ValueError("a router with dependencies or callbacks must be included")
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            raise ValueError(f"expected only API routes, found {type(route).__name__}")
+    app.router.routes.extend(router.routes)
 
 
 def _include_pages(app: FastAPI) -> None:
