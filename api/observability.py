@@ -74,6 +74,10 @@ class Metrics:
         children[1].observe(seconds)
 
 
+#: One encoder for every log line (``json.dumps`` with options builds a new one each call).
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the record's ``fields``."""
 
@@ -89,7 +93,7 @@ class JsonLogFormatter(logging.Formatter):
             out.update(fields)
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+        return _LINE_ENCODER.encode(out)
 
 
 def _route_template(scope: Scope) -> str:

@@ -19,13 +19,13 @@ always have equal bytes, so keys are compared as bytes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
 from receipts.errors import MalformedReceipt
 
-__all__ = ["CborValue", "Tagged", "decode", "decode_tagged", "encode"]
+__all__ = ["CborValue", "Tagged", "decode", "decode_tagged", "encode", "encode_small_int_map"]
 
 CborValue: TypeAlias = "int | bytes | str | list[CborValue] | dict[CborKey, CborValue]"
 CborKey: TypeAlias = int | bytes | str
@@ -99,6 +99,25 @@ def encode(value: object) -> bytes:
     if isinstance(value, Tagged):
         return _head(_TAG, value.tag) + encode(value.value)
     raise TypeError(f"type {type(value).__name__} has no encoding in the receipt CBOR subset")
+
+
+def encode_small_int_map(pairs: Sequence[tuple[int, object]]) -> bytes:
+    """Deterministic CBOR of a map whose keys are the integers 0..23, given in ascending
+    order: equal to ``encode(dict(pairs))`` without encoding and sorting the keys.
+
+    Each such key is one byte (RFC 8949 §3.1: argument below 24), so ascending numeric
+    order is the bytewise order §4.2.1 requires. Raises :class:`ValueError` for a key out
+    of range or out of order (which would also be a duplicate).
+    """
+    out = [_head(_MAP, len(pairs))]
+    previous = -1
+    for key, value in pairs:
+        if type(key) is not int or not previous < key < 24:
+            raise ValueError(f"expected ascending map keys 0..23, found {key!r} after {previous}")
+        previous = key
+        out.append(_SMALL_HEADS[_UINT][key])
+        out.append(encode(value))
+    return b"".join(out)
 
 
 def _encode_map(value: Mapping[object, object]) -> bytes:

@@ -194,8 +194,9 @@ def commitment_from_leaf_hash(leaf_hash: bytes) -> bytes:
 
 
 def encode_claims(claims: ReceiptClaims) -> bytes:
-    """Deterministic CBOR payload of ``claims``."""
-    return cbor.encode(claims.to_cbor_map())
+    """Deterministic CBOR payload of ``claims`` (the map of :meth:`ReceiptClaims.to_cbor_map`,
+    whose keys 1..13 are written in ascending order, which is the deterministic order)."""
+    return cbor.encode_small_int_map(sorted(claims.to_cbor_map().items()))
 
 
 def decode_claims(payload: bytes) -> ReceiptClaims:

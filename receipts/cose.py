@@ -12,6 +12,7 @@ A receipt is ``18([protected, unprotected, payload, signature])`` where
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -45,8 +46,10 @@ SIGNATURE_SIZE: Final = 64
 MAX_RECEIPT_BYTES: Final = 1024
 
 
+@functools.lru_cache(maxsize=16)
 def protected_header(kid: bytes) -> bytes:
-    """The serialized protected header ``{1: -8, 4: kid}`` (RFC 9052 §3)."""
+    """The serialized protected header ``{1: -8, 4: kid}`` (RFC 9052 §3); the same bytes
+    for every receipt one key signs, so made once per key."""
     return cbor.encode({HEADER_ALG: ALG_EDDSA, HEADER_KID: kid})
 
 

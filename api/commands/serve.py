@@ -57,10 +57,12 @@ def _configure_logging() -> None:
     _stop_writer()
     atexit.unregister(_stop_writer)
     atexit.register(_stop_writer)  # writes out what is queued when the worker exits
-    # The JSON lines name neither process nor thread: do not look them up for every record.
+    # The JSON lines name neither process, thread nor source line: do not look them up
+    # for every record (the Logging HOWTO's "Optimization" switches).
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    logging._srcfile = None
     _writer = BatchedLineHandler(sys.stderr)
     _writer.setFormatter(JsonLogFormatter())
     for name in ("bukti.access", "bukti.error"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import logging
 import sys
 from collections.abc import Iterator
 
@@ -17,11 +18,15 @@ from api.observability import access_log, error_log
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
+    switches = ("logThreads", "logProcesses", "logMultiprocessing", "_srcfile")
+    saved = {name: getattr(logging, name) for name in switches}
     yield
     serve._stop_writer()
     for logger in (access_log, error_log):
         logger.handlers = []
         logger.propagate = True
+    for name, value in saved.items():
+        setattr(logging, name, value)
 
 
 @pytest.mark.usefixtures("restore_logging")

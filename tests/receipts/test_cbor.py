@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receipts import MalformedReceipt
-from receipts.cbor import Tagged, decode, decode_tagged, encode
+from receipts.cbor import Tagged, decode, decode_tagged, encode, encode_small_int_map
 
 _ints = st.integers(min_value=-(2**64), max_value=2**64 - 1)
 _scalars = _ints | st.binary(max_size=40) | st.text(max_size=20)
@@ -164,3 +164,32 @@ def test_cbor2_silently_accepts_what_the_strict_decoder_refuses() -> None:
     duplicate = bytes.fromhex("a201010102")
     assert cbor2.loads(duplicate) == {1: 2}
     assert _reason(duplicate) == "duplicate-key"
+
+
+_SMALL_MAP_VALUES = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.binary(max_size=40),
+    st.text(max_size=40),
+    st.lists(st.text(max_size=8), max_size=3),
+)
+
+
+@given(st.dictionaries(st.integers(min_value=0, max_value=23), _SMALL_MAP_VALUES, max_size=24))
+def test_small_int_map_encoding_equals_the_general_encoder(value: dict[int, Any]) -> None:
+    pairs = sorted(value.items())
+    assert encode_small_int_map(pairs) == encode(value)
+    assert decode(encode_small_int_map(pairs)) == value
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [(2, 1), (1, 1)],  # out of order: the bytes would not be deterministic
+        [(1, 1), (1, 2)],  # a duplicate key
+        [(24, 1)],  # a key needing two bytes: its order is not its numeric order
+        [(-1, 1)],
+    ],
+)
+def test_small_int_map_encoding_refuses_keys_it_cannot_order(pairs: list[tuple[int, int]]) -> None:
+    with pytest.raises(ValueError, match="ascending map keys"):
+        encode_small_int_map(pairs)
