@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from api.errors import (
@@ -197,10 +197,9 @@ class ReceiptService:
         key = f"issue:{principal.user_id}:{idempotency_key}"
         guard = _Guard(self._follower, snapshot, office, command.counter, wib_date(at))
         if command.charged is None:  # the official fee is collected: price once
-            asked = Charge(command.service, dict(command.inputs), 0, at, command.waiver)
-            verdict = check_official_fee(snapshot.history, asked)
+            charge = Charge(command.service, dict(command.inputs), 0, at, command.waiver)
+            verdict = check_official_fee(snapshot.history, charge)
             charged = verdict.charged
-            charge = replace(asked, charged=charged)
         else:
             charged = command.charged
             charge = Charge(command.service, dict(command.inputs), charged, at, command.waiver)
@@ -226,6 +225,8 @@ class ReceiptService:
                 attach=lambda entry: {RECEIPT_ATTACHMENT: _sign_issued(entry, signer)},
             )
         else:
+            # A refused official-fee charge could not be priced: it is recorded as asked,
+            # with nothing charged (check_official_fee's verdict says charged 0 then too).
             rejected = rejection_body(charge, verdict, principal.user_id, office, command.counter)
 
             def rejection(_ctx: AppendContext) -> Mapping[str, Any]:

@@ -10,9 +10,9 @@ recorded waiver reference (*keringanan/pembebasan*), otherwise ``undercharge``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ledger.schedule.document import ScheduleVersion
+from ledger.schedule.document import ScheduleItem, ScheduleVersion
 from ledger.schedule.errors import (
     FormulaEvaluationError,
     InputProblem,
@@ -96,40 +96,55 @@ def _judge(
     source: ScheduleHistory | ScheduleVersion, charge: Charge, charged: int | None
 ) -> Verdict:
     """The verdict on collecting ``charged`` (``None``: the official fee, whatever it is).
-    Prices without a breakdown: a verdict needs only the amount."""
-    verdict = Verdict(
-        VerdictCode.NO_SCHEDULE_IN_FORCE,
-        service_code=charge.service_code,
-        charged=0 if charged is None else charged,
-        at_ms=charge.at_ms,
-        waiver_ref=charge.waiver_ref,
-    )
+    Prices without a breakdown: a verdict needs only the amount. Each outcome builds its
+    verdict once (``dataclasses.replace`` on this many fields costs more than the check)."""
+    collected = 0 if charged is None else charged
+
+    def verdict(
+        code: VerdictCode,
+        version: ScheduleVersion | None = None,
+        item: ScheduleItem | None = None,
+        *,
+        official_fee: int | None = None,
+        amount: int = collected,
+        problems: tuple[InputProblem, ...] = (),
+    ) -> Verdict:
+        return Verdict(
+            code,
+            service_code=charge.service_code,
+            charged=amount,
+            at_ms=charge.at_ms,
+            official_fee=official_fee,
+            version_id=version.id if version is not None else None,
+            service_name=item.name if item is not None else None,
+            legal_ref=item.legal_ref if item is not None else None,
+            waiver_ref=charge.waiver_ref,
+            problems=problems,
+        )
+
     try:
         version = resolve_version(source, charge.at_ms)
     except NoScheduleInForce:
-        return verdict
+        return verdict(VerdictCode.NO_SCHEDULE_IN_FORCE)
     if charge.service_code not in version:
-        return replace(verdict, code=VerdictCode.UNKNOWN_SERVICE, version_id=version.id)
+        return verdict(VerdictCode.UNKNOWN_SERVICE, version)
     item = version.item(charge.service_code)
-    verdict = replace(
-        verdict, version_id=version.id, service_name=item.name, legal_ref=item.legal_ref
-    )
     if item.is_free and charged is not None and charged > 0:
         # UU 24/2013 Pasal 79A: nothing may be collected, whatever the inputs.
-        return replace(verdict, code=VerdictCode.CHARGED_FOR_FREE_SERVICE, official_fee=0)
+        return verdict(VerdictCode.CHARGED_FOR_FREE_SERVICE, version, item, official_fee=0)
     try:
         official = official_fee_of(item, charge.inputs)
     except InvalidInputsError as exc:
-        return replace(verdict, code=VerdictCode.INVALID_INPUTS, problems=exc.problems)
+        return verdict(VerdictCode.INVALID_INPUTS, version, item, problems=exc.problems)
     except FormulaEvaluationError as exc:
         problem = InputProblem(
             "",
             "rumus tarif tidak dapat dihitung untuk isian ini",
             f"the tariff formula cannot be computed for these inputs ({exc})",
         )
-        return replace(verdict, code=VerdictCode.INVALID_INPUTS, problems=(problem,))
+        return verdict(VerdictCode.INVALID_INPUTS, version, item, problems=(problem,))
     if charged is None:
-        return replace(verdict, code=VerdictCode.OK, official_fee=official, charged=official)
+        return verdict(VerdictCode.OK, version, item, official_fee=official, amount=official)
     if charged == official:
         code = VerdictCode.OK
     elif charged > official:
@@ -138,4 +153,4 @@ def _judge(
         code = VerdictCode.WAIVED
     else:
         code = VerdictCode.UNDERCHARGE
-    return replace(verdict, code=code, official_fee=official)
+    return verdict(code, version, item, official_fee=official)

@@ -6,8 +6,10 @@ Western Indonesia Time has had a fixed offset of +07:00 and no daylight saving s
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Final
 
 __all__ = ["WIB", "format_wib", "parse_wib", "wib_minute_text"]
 
@@ -49,7 +51,22 @@ def wib_minute_text(at_ms: int) -> str:
 
 
 def format_wib(at_ms: int) -> str:
-    """Display form ``2024-01-01 00:00 WIB`` (seconds shown when not zero)."""
-    wall = _to_wib(at_ms)
-    pattern = "%Y-%m-%d %H:%M" if wall.second == 0 else "%Y-%m-%d %H:%M:%S"
-    return f"{wall.strftime(pattern)} WIB"
+    """Display form ``2024-01-01 00:00 WIB`` (seconds shown when not zero).
+
+    WIB is a fixed UTC+7, so the wall time is plain arithmetic on the shifted seconds;
+    the date text of each day is made once (every issued receipt shows one).
+    """
+    day, second = divmod(at_ms // 1000 + _WIB_OFFSET_S, 86_400)
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    clock = f"{hour:02d}:{minute:02d}" if second == 0 else f"{hour:02d}:{minute:02d}:{second:02d}"
+    return f"{_date_text(day)} {clock} WIB"
+
+
+_WIB_OFFSET_S: Final = 7 * 3600
+_EPOCH: Final = date(1970, 1, 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _date_text(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).isoformat()
