@@ -7,7 +7,7 @@ primary-key chunks. Nothing ever scans the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -98,6 +98,7 @@ _INSERT_ENTRIES = (
 _INSERT_NODES = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
 _INSERT_IDEMPOTENCY = "INSERT INTO idempotency (key, request_digest, seq) VALUES (?, ?, ?)"
 _INSERT_ATTACHMENTS = "INSERT INTO attachments (seq, name, data) VALUES (?, ?, ?)"
+_SERIES_INSERT = "INSERT INTO number_series (name, last_value) VALUES (?, ?)"
 
 
 # -- driver-level statements ------------------------------------------------------------
@@ -110,9 +111,35 @@ _INSERT_ATTACHMENTS = "INSERT INTO attachments (seq, name, data) VALUES (?, ?, ?
 # invalidated, exactly as ``Connection.execute`` would, so callers see no difference.
 
 
-def _placeholders(conn: Connection, statement: str) -> str:
-    # Written with "?" (sqlite3); psycopg takes "%s" (its dialect reports pyformat).
-    return statement if conn.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
+@lru_cache(maxsize=512)
+def _numbered(statement: str) -> str:
+    """``statement`` with its ``?`` placeholders numbered ``$1, $2, …`` (PostgreSQL's own)."""
+    parts = statement.split("?")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+def _cursor(conn: Connection, raw: Any) -> tuple[Any, Callable[[str], str]]:
+    """A cursor of ``raw`` and how to spell ``?`` statements for it.
+
+    sqlite3 takes ``?`` as written. On PostgreSQL a psycopg ``RawCursor`` takes ``$n``
+    placeholders as they are, where the default cursor would parse every statement for
+    ``%s`` (uncached for long ones: a batch's multi-row inserts).
+    """
+    if conn.dialect.paramstyle == "qmark":
+        return raw.cursor(), _as_written
+    if conn.dialect.driver == "psycopg":
+        import psycopg  # noqa: PLC0415 - only on PostgreSQL
+
+        return psycopg.RawCursor(raw), _numbered
+    return raw.cursor(), _percent_s
+
+
+def _as_written(statement: str) -> str:
+    return statement
+
+
+def _percent_s(statement: str) -> str:
+    return statement.replace("?", "%s")
 
 
 def _driver_run(
@@ -120,13 +147,12 @@ def _driver_run(
 ) -> tuple[Sequence[Any], int]:
     """Run ``statement`` (``?`` placeholders) on ``conn``'s DB-API connection, inside its
     transaction; return the rows it produced and its row count."""
-    sql = _placeholders(conn, statement)
-    fairy = conn.connection
-    raw = fairy.dbapi_connection
+    raw = conn.connection.dbapi_connection
     if raw is None:  # pragma: no cover - a checked-out connection always has one
         raise exc.ResourceClosedError("the connection is closed")
     dbapi_error = conn.dialect.loaded_dbapi.Error
-    cursor = raw.cursor()
+    cursor, spell = _cursor(conn, raw)
+    sql = spell(statement)
     try:
         if many:
             cursor.executemany(sql, params)
@@ -152,7 +178,6 @@ _HEAD_UPDATE = (
 )
 _CHECKPOINT_INSERT = "INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)"
 _SERIES_SELECT = "SELECT last_value FROM number_series WHERE name = ?"
-_SERIES_INSERT = "INSERT INTO number_series (name, last_value) VALUES (?, ?)"
 _SERIES_UPDATE = "UPDATE number_series SET last_value = ? WHERE name = ?"
 
 
@@ -219,14 +244,14 @@ def _insert_many(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...
     """``statement`` (an ``INSERT … VALUES (?, …)``) for every row of ``rows``.
 
     sqlite3 loops over ``executemany`` rows in C. psycopg runs ``executemany`` as a
-    pipeline with Python work for every row (~20 µs, four rows per receipt, on the thread
-    the request handlers share the interpreter lock with), so PostgreSQL gets one
-    multi-row ``VALUES`` list instead: one statement, parameters dumped in one go.
+    pipeline with Python work for every row (four rows per receipt, on the thread the
+    request handlers share the interpreter lock with), so PostgreSQL gets one multi-row
+    ``VALUES`` list instead: one statement, its parameters dumped in one go.
     """
-    if len(rows) == 1:
-        _driver_run(conn, statement, rows[0])
-    elif conn.dialect.paramstyle == "qmark":
+    if conn.dialect.paramstyle == "qmark":
         _driver_run(conn, statement, rows, many=True)
+    elif len(rows) == 1:
+        _driver_run(conn, statement, rows[0])
     else:
         _driver_run(conn, _multi_row(statement, len(rows)), [v for row in rows for v in row])
 
@@ -234,7 +259,7 @@ def _insert_many(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...
 @lru_cache(maxsize=256)
 def _multi_row(statement: str, count: int) -> str:
     """``statement`` with its one ``VALUES (…)`` group repeated ``count`` times."""
-    head, _, group = statement.rpartition(" VALUES ")
+    head, _, group = statement.partition(" VALUES ")
     return f"{head} VALUES {', '.join([group] * count)}"
 
 
