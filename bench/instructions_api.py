@@ -39,8 +39,8 @@ from bench import bench_api
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def _count(which: str, database_url: str | None, per_client: int, workdir: Path) -> tuple[int, int]:
-    """Instructions and requests of ``which`` (``issue`` or ``bare``) under callgrind."""
+def _deployment(database_url: str | None, workdir: Path) -> dict[str, str]:
+    """``bukti init`` once in ``workdir``; the environment both servers run with."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUKTI_")}
     env["BUKTI_DATA_DIR"] = str(workdir / "var")
     env["BUKTI_RATE_LIMIT_PER_MINUTE"] = "1000000"
@@ -50,6 +50,11 @@ def _count(which: str, database_url: str | None, per_client: int, workdir: Path)
     subprocess.run(init, env=env, cwd=bench_api.REPO, check=True, capture_output=True)  # noqa: S603
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(bench_api.REPO), env.get("PYTHONPATH")]))
     env[bench_api._PAD_ENV] = "1000"
+    return env
+
+
+def _count(which: str, env: dict[str, str], per_client: int, workdir: Path) -> tuple[int, int]:
+    """Instructions and requests of ``which`` (``issue`` or ``bare``) under callgrind."""
     port = bench_api._free_port()
     if which == "issue":
         server = bench_api._bukti_serve(port)
@@ -109,12 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         with tempfile.TemporaryDirectory(prefix="bukti-instructions-") as tmp:
-            url = database[0] if database else None
-            counts: dict[str, tuple[int, int]] = {}
-            for which in ("bare", "issue"):
-                workdir = Path(tmp) / which
-                workdir.mkdir()
-                counts[which] = _count(which, url, args.requests_per_client, workdir)
+            env = _deployment(database[0] if database else None, Path(tmp))
+            counts = {
+                which: _count(which, env, args.requests_per_client, Path(tmp))
+                for which in ("bare", "issue")
+            }
     finally:
         if database:
             bench_api._drop_pg(database[1])
