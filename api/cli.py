@@ -13,6 +13,8 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from api import commands
 
 EPILOG = """examples:
@@ -46,8 +48,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    result: int = handler(args)
+    try:
+        result: int = handler(args)
+    except ValidationError as exc:  # BUKTI_ settings that cannot be used
+        print(f"bukti {args.command}: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
     return result
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """One line per unusable setting, named as its environment variable."""
+    lines = ["the BUKTI_ settings cannot be used:"]
+    for error in exc.errors(include_url=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["loc"]:
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            message = f"BUKTI_{name}: {message}"
+        lines.append(f"  {message}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from audit.calendar import NO_HOLIDAYS, parse_holidays
 
 
 class Settings(BaseSettings):
@@ -27,6 +29,14 @@ class Settings(BaseSettings):
     )
     origin: str = Field(default="bekasikab.go.id/bukti", description="Checkpoint origin line.")
     deposit_deadline_working_days: int = Field(default=1, ge=0, le=30)
+    holidays_file: Path | None = Field(
+        default=None,
+        description=(
+            "Public holidays and collective leave days (libur nasional, cuti bersama), one "
+            "YYYY-MM-DD per line (docs/holidays.md): no working day for deposit deadlines. "
+            "Without it, every Monday to Friday is a working day."
+        ),
+    )
     key_passphrase: str | None = Field(
         default=None, description="Passphrase sealing private key files at rest (optional)."
     )
@@ -68,6 +78,25 @@ class Settings(BaseSettings):
     log_key_name: str | None = Field(
         default=None, description="Name of the log key in checkpoints; defaults to the origin."
     )
+
+    _holidays: frozenset[int] = PrivateAttr(default=NO_HOLIDAYS)
+
+    @model_validator(mode="after")
+    def _read_holidays(self) -> Settings:
+        """Read the holiday list once, when the settings are made: a deployment with a
+        missing or malformed list does not start, rather than misjudge deadlines."""
+        path = self.holidays_file
+        if path is not None:
+            try:
+                self._holidays = parse_holidays(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                raise ValueError(f"BUKTI_HOLIDAYS_FILE ({path}): {exc}") from exc
+        return self
+
+    @property
+    def holidays(self) -> frozenset[int]:
+        """The days of :attr:`holidays_file` (WIB day numbers; none without a file)."""
+        return self._holidays
 
     @property
     def resolved_database_url(self) -> str:

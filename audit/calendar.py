@@ -3,18 +3,23 @@
 Internally a business day is an integer *day number*: days since 1970-01-01 on the WIB
 calendar (UTC+7, no daylight saving since 1964). Integers keep the per-day aggregates
 small and the arithmetic exact; :func:`day_text` turns one into ``YYYY-MM-DD`` for output.
-Working days are Monday to Friday; public holidays are not modelled (a deposit due on a
-holiday is reported late, for the inspector to judge).
+Working days are Monday to Friday, less the public holidays and collective leave days
+(*libur nasional* and *cuti bersama*) the inspectorate lists: a set of day numbers
+(:func:`parse_holidays` reads the plain-text file ``bukti audit --holidays`` takes, see
+``docs/holidays.md``). With no list, every weekday is a working day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
 __all__ = [
     "DAY_MS",
+    "MAX_HOLIDAYS",
+    "NO_HOLIDAYS",
     "WIB_OFFSET_MS",
     "OfficeHours",
     "day_number",
@@ -22,6 +27,7 @@ __all__ = [
     "day_text",
     "deadline_ms",
     "is_working_day",
+    "parse_holidays",
     "weekday",
     "working_days_after",
 ]
@@ -31,6 +37,8 @@ DAY_MS: Final = 86_400_000
 WIB_OFFSET_MS: Final = 7 * 3_600_000
 _EPOCH: Final = date(1970, 1, 1)
 _THURSDAY: Final = 3  # 1970-01-01 was a Thursday (Monday = 0)
+#: No public holidays: every Monday to Friday is a working day.
+NO_HOLIDAYS: Final[frozenset[int]] = frozenset()
 
 
 def day_number(at_ms: int) -> int:
@@ -59,30 +67,61 @@ def weekday(day: int) -> int:
     return (day + _THURSDAY) % 7
 
 
-def is_working_day(day: int) -> bool:
-    return weekday(day) < 5
+def is_working_day(day: int, holidays: Set[int] = NO_HOLIDAYS) -> bool:
+    """Whether ``day`` is Monday to Friday and not one of ``holidays`` (day numbers)."""
+    return weekday(day) < 5 and day not in holidays
 
 
-def working_days_after(day: int, count: int) -> int:
+def working_days_after(day: int, count: int, holidays: Set[int] = NO_HOLIDAYS) -> int:
     """The day ``count`` working days after ``day`` (``count = 0``: ``day`` itself)."""
     if count < 0:
         raise ValueError(f"expected a non-negative number of working days, found {count}")
     current = day
     while count:
         current += 1
-        if is_working_day(current):
+        if is_working_day(current, holidays):
             count -= 1
     return current
 
 
-def deadline_ms(day: int, working_days: int) -> int:
+def deadline_ms(day: int, working_days: int, holidays: Set[int] = NO_HOLIDAYS) -> int:
     """Last UTC millisecond (inclusive) by which money collected on ``day`` is due.
 
     The deadline is the end of the business day ``working_days`` working days after
-    the day of collection: with the default of 1, Friday's money is due by Monday 24:00 WIB.
+    the day of collection: with the default of 1, Friday's money is due by Monday 24:00 WIB,
+    and by Tuesday when that Monday is one of ``holidays``.
     """
-    due = working_days_after(day, working_days)
+    due = working_days_after(day, working_days, holidays)
     return (due + 1) * DAY_MS - WIB_OFFSET_MS - 1
+
+
+#: Most holidays one list may hold (a decade of national holidays and collective leave).
+MAX_HOLIDAYS: Final = 1000
+
+
+def parse_holidays(text: str) -> frozenset[int]:
+    """The day numbers of a holiday list: one ``YYYY-MM-DD`` per line, optionally followed
+    by whitespace and a description; blank lines and lines starting with ``#`` are skipped.
+
+    Raises :class:`ValueError` naming the line at fault (a malformed or repeated date, or
+    more than :data:`MAX_HOLIDAYS` dates), so that a typo never silently moves a deadline.
+    """
+    days: set[int] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        first = stripped.split(maxsplit=1)[0]
+        try:
+            day = day_of_text(first)
+        except ValueError as exc:
+            raise ValueError(f"holiday list line {number}: {exc}") from None
+        if day in days:
+            raise ValueError(f"holiday list line {number}: {first} is listed twice")
+        days.add(day)
+        if len(days) > MAX_HOLIDAYS:
+            raise ValueError(f"holiday list line {number}: more than {MAX_HOLIDAYS} dates")
+    return frozenset(days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,22 +150,23 @@ class OfficeHours:
     def __str__(self) -> str:
         return f"{_clock(self.opens)}-{_clock(self.closes)}"
 
-    def contains(self, at_ms: int) -> bool:
-        """Whether ``at_ms`` falls on a working day inside the opening hours (WIB)."""
+    def contains(self, at_ms: int, holidays: Set[int] = NO_HOLIDAYS) -> bool:
+        """Whether ``at_ms`` falls on a working day inside the opening hours (WIB); offices
+        are closed on ``holidays``."""
         local = at_ms + WIB_OFFSET_MS
-        if not is_working_day(local // DAY_MS):
+        if not is_working_day(local // DAY_MS, holidays):
             return False
         minute = (local % DAY_MS) // 60_000
         return self.opens <= minute < self.closes
 
-    def day_window(self, at_ms: int) -> tuple[int, int, int, int]:
+    def day_window(self, at_ms: int, holidays: Set[int] = NO_HOLIDAYS) -> tuple[int, int, int, int]:
         """``(day start, day end, open from, open until)`` in UTC ms for the WIB day of
         ``at_ms``: a time ``t`` of that day is inside the hours exactly when
         ``open_from <= t < open_until`` (an empty range on a day off), as :meth:`contains`
         says — one comparison for every later time of the same day."""
         day = (at_ms + WIB_OFFSET_MS) // DAY_MS
         start = day * DAY_MS - WIB_OFFSET_MS
-        if not is_working_day(day):
+        if not is_working_day(day, holidays):
             return start, start + DAY_MS, start, start
         return start, start + DAY_MS, start + self.opens * 60_000, start + self.closes * 60_000
 

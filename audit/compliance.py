@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from audit.calendar import OfficeHours
+from audit.calendar import NO_HOLIDAYS, OfficeHours
 from audit.findings import Finding, FindingSink, Where
 from audit.options import PatternThresholds
 from audit.patterns import Patterns, PatternTables
@@ -181,13 +181,14 @@ class ComplianceChecker:
         hours: OfficeHours,
         thresholds: PatternThresholds,
         documents: DocumentLookup,
+        holidays: frozenset[int] = NO_HOLIDAYS,
     ) -> None:
         self._sink = sink
         self._documents = documents
         self.registry = Registry()
         self.receipts = ReceiptIndex()
-        self.days = DayBook(self.registry, sink, deadline_days)
-        self.patterns = Patterns(self.registry, sink, thresholds, hours)
+        self.days = DayBook(self.registry, sink, deadline_days, holidays)
+        self.patterns = Patterns(self.registry, sink, thresholds, hours, holidays)
         self.history = ScheduleHistory()
         self._verdicts: dict[tuple[Any, ...], tuple[VerdictCode, int | None, str | None]] = {}
         self._rechecks: dict[tuple[Any, ...], tuple[str, str | None]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from audit.calendar import OfficeHours
+from audit.calendar import MAX_HOLIDAYS, NO_HOLIDAYS, OfficeHours
 
 __all__ = ["AuditOptions", "PatternThresholds"]
 
@@ -38,8 +38,11 @@ class PatternThresholds:
 class AuditOptions:
     """Options of one audit run.
 
-    ``deposit_deadline_days``: working days (Mon–Fri) after a day of collection by which
-    its money must be deposited (default 1). ``verify_signatures``: check every receipt's
+    ``deposit_deadline_days``: working days (Mon–Fri, less ``holidays``) after a day of
+    collection by which its money must be deposited (default 1). ``holidays``: public
+    holidays and collective leave days, as WIB day numbers
+    (:func:`audit.calendar.parse_holidays`): no working day for deposit deadlines, and
+    outside office hours. ``verify_signatures``: check every receipt's
     Ed25519 signature and its commitment to its entry (``--no-signatures`` turns it off).
     ``workers``: processes used for the per-entry and per-receipt checks (``None``: one per
     CPU core for a large log, none for a small one; ``0``: everything in this process).
@@ -47,6 +50,7 @@ class AuditOptions:
 
     deposit_deadline_days: int = 1
     office_hours: OfficeHours = field(default_factory=OfficeHours)
+    holidays: frozenset[int] = NO_HOLIDAYS
     verify_signatures: bool = True
     workers: int | None = None
     thresholds: PatternThresholds = field(default_factory=PatternThresholds)
@@ -56,5 +60,11 @@ class AuditOptions:
             raise ValueError(
                 f"deposit deadline must be 0..30 working days, found {self.deposit_deadline_days}"
             )
+        if not isinstance(self.holidays, frozenset) or not all(
+            type(day) is int for day in self.holidays
+        ):
+            raise ValueError("holidays must be a frozenset of day numbers (parse_holidays)")
+        if len(self.holidays) > MAX_HOLIDAYS:
+            raise ValueError(f"holidays must list at most {MAX_HOLIDAYS} days")
         if self.workers is not None and self.workers < 0:
             raise ValueError(f"workers must be 0 or more, found {self.workers}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from audit.calendar import OfficeHours, day_text
+from audit.calendar import NO_HOLIDAYS, OfficeHours, day_text
 from audit.findings import Finding, FindingSink
 from audit.options import PatternThresholds
 from audit.reconciliation import DayBook
@@ -94,11 +94,13 @@ class Patterns:
         sink: FindingSink,
         thresholds: PatternThresholds,
         hours: OfficeHours,
+        holidays: frozenset[int] = NO_HOLIDAYS,
     ) -> None:
         self._registry = registry
         self._sink = sink
         self._t = thresholds
         self._hours = hours
+        self._holidays = holidays
         self._refusals: dict[tuple[str, int], list[int]] = {}
         self._issued: dict[int, list[int]] = {}  # user index -> [receipts, voids]
         self._outside: dict[int, list[int]] = {}  # loket -> [count, first, last]
@@ -122,7 +124,7 @@ class Patterns:
                 counts = issued[issuer] = [0, 0]
             counts[0] += 1
             if not window[0] <= at < window[1]:
-                window = self._window = self._hours.day_window(at)
+                window = self._window = self._hours.day_window(at, self._holidays)
             if not window[2] <= at < window[3]:  # outside the office hours
                 outside = outside_of.get(loket)
                 if outside is None:

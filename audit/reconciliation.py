@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from audit.calendar import (
     DAY_MS,
+    NO_HOLIDAYS,
     WIB_OFFSET_MS,
     day_number,
     day_of_text,
@@ -124,10 +125,17 @@ class DepositRow:
 class DayBook:
     """Per-counter, per-day tallies and the deposits recorded against them."""
 
-    def __init__(self, registry: Registry, sink: FindingSink, deadline_days: int) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        sink: FindingSink,
+        deadline_days: int,
+        holidays: frozenset[int] = NO_HOLIDAYS,
+    ) -> None:
         self._registry = registry
         self._sink = sink
         self._deadline_days = deadline_days
+        self._holidays = holidays
         self._tallies: dict[tuple[int, int], Tally] = {}
         self._today: dict[int, tuple[int, Tally]] = {}  # loket -> its latest (day, tally)
         self._late_deposits: dict[int, tuple[str, ...]] = {}
@@ -254,7 +262,9 @@ class DayBook:
                 expected += tally.net
                 tally.deposit_seq = seq
                 tally.deposited_net = tally.net
-                if tally.net and deposited_at > deadline_ms(day, self._deadline_days):
+                if tally.net and deposited_at > deadline_ms(
+                    day, self._deadline_days, self._holidays
+                ):
                     late.append(day_text(day))
         late_days = tuple(sorted(set(late)))
         status = "ok"
@@ -322,7 +332,7 @@ class DayBook:
         rows: list[ReconciliationRow] = []
         deposit_status = {d.seq: d.status for d in self.deposits}
         for office, day, items in self.by_office_day():
-            due = deadline_ms(day, self._deadline_days)
+            due = deadline_ms(day, self._deadline_days, self._holidays)
             tallies = [t for _, t in items]
             net = sum(t.net for t in tallies)
             undeposited = [c for c, t in items if t.net and t.deposit_seq is None]

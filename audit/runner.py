@@ -192,6 +192,7 @@ class _Audit:
             self.sink,
             deadline_days=options.deposit_deadline_days,
             hours=options.office_hours,
+            holidays=options.holidays,
             thresholds=options.thresholds,
             documents=source.schedule_document,
         )

@@ -18,6 +18,7 @@ from audit import (
     OfficeHours,
     run_audit,
 )
+from audit.calendar import parse_holidays
 from audit.report import ProgressBar, terminal_summary, to_json_bytes, write_csv, write_pdf
 
 __all__ = ["register"]
@@ -79,6 +80,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--office-hours", metavar="HH:MM-HH:MM", help="office hours in WIB (default: 07:30-16:00)"
     )
     parser.add_argument(
+        "--holidays",
+        metavar="FILE",
+        type=Path,
+        help=(
+            "public holidays and cuti bersama, one YYYY-MM-DD per line: not working days "
+            "(default: BUKTI_HOLIDAYS_FILE, or none)"
+        ),
+    )
+    parser.add_argument(
         "--since-checkpoint",
         metavar="FILE",
         type=Path,
@@ -112,9 +122,17 @@ def _options(args: argparse.Namespace, settings: Settings) -> AuditOptions:
         if args.deposit_deadline_days is not None
         else settings.deposit_deadline_working_days
     )
+    holidays = settings.holidays
+    if args.holidays is not None:
+        try:
+            text = args.holidays.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read the holiday list {args.holidays}: {exc}") from exc
+        holidays = parse_holidays(text)
     return AuditOptions(
         deposit_deadline_days=deadline,
         office_hours=hours,
+        holidays=holidays,
         verify_signatures=not args.no_signatures,
         workers=args.workers,
     )

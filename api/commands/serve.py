@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from api.app import app_from_env
 from api.logwriter import BatchedLineHandler
 from api.observability import JsonLogFormatter
+from api.settings import Settings
 
 __all__ = ["app_factory", "freeze_start_up_heap", "register"]
 
@@ -101,6 +102,7 @@ def app_factory() -> FastAPI:
 
 
 def run(args: argparse.Namespace) -> int:
+    Settings()  # unusable BUKTI_ settings are reported before anything starts
     print(f"Bukti serving on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         "api.commands.serve:app_factory",

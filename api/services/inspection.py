@@ -53,7 +53,9 @@ class InspectionService:
             if deposit_deadline_working_days is not None
             else self._settings.deposit_deadline_working_days
         )
-        options = AuditOptions(deposit_deadline_days=days, workers=0)
+        options = AuditOptions(
+            deposit_deadline_days=days, holidays=self._settings.holidays, workers=0
+        )
         with self._source() as source:
             try:
                 return run_audit(source, options)

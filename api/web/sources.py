@@ -65,9 +65,9 @@ def office_directory(services: Services) -> dict[str, OfficeInfo]:
 class _StatsFollower:
     """Folds new log entries into one :class:`LedgerStats` per app; thread-safe."""
 
-    def __init__(self, deadline_days: int) -> None:
+    def __init__(self, deadline_days: int, holidays: frozenset[int]) -> None:
         self.lock = threading.Lock()
-        self.stats = LedgerStats(deadline_days=deadline_days)
+        self.stats = LedgerStats(deadline_days=deadline_days, holidays=holidays)
 
     def read(self, services: Services, reader: Callable[[LedgerStats], T]) -> T:
         store = services.store
@@ -92,6 +92,7 @@ def ledger_stats(request: Request, reader: Callable[[LedgerStats], T]) -> T:
     services = services_of(request)
     follower: _StatsFollower | None = getattr(request.app.state, "web_stats", None)
     if follower is None:
-        follower = _StatsFollower(services.settings.deposit_deadline_working_days)
+        settings = services.settings
+        follower = _StatsFollower(settings.deposit_deadline_working_days, settings.holidays)
         request.app.state.web_stats = follower
     return follower.read(services, reader)

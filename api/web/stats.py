@@ -13,7 +13,7 @@ Rules (``docs/pages.md`` §Figures):
   "closed" means its status became ``resolved`` or ``rejected``;
 - a deposit is on time when ``deposited_at`` is no later than the deadline of the last
   day it covers (``period_to``), by the audit's rule (:func:`audit.calendar.deadline_ms`:
-  end of the ``deadline_days``-th working day, Mon–Fri, after the day);
+  end of the ``deadline_days``-th working day, Mon–Fri less ``holidays``, after the day);
 - a day's net collection (receipts less voids) at an office is undeposited when no
   deposit of that office covers the day; it is late once that day's deadline has passed.
 """
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from audit.calendar import day_number, day_of_text, day_text
+from audit.calendar import NO_HOLIDAYS, day_number, day_of_text, day_text
 from audit.calendar import deadline_ms as calendar_deadline_ms
 from ledger.encoding import Entry
 from ledger.schedule import ScheduleError, VerdictCode, verdict_from_rejection_body
@@ -62,8 +62,8 @@ def wib_month(at_ms: int) -> str:
     return wib_date(at_ms)[:7]
 
 
-def _deadline(day: str, working_days: int) -> int:
-    return calendar_deadline_ms(day_of_text(day), working_days)
+def _deadline(day: str, working_days: int, holidays: frozenset[int]) -> int:
+    return calendar_deadline_ms(day_of_text(day), working_days, holidays)
 
 
 @dataclass(slots=True)
@@ -163,6 +163,9 @@ class LedgerStats:
     """Figures of the entries folded so far (``next_seq`` is the first one not yet seen)."""
 
     deadline_days: int = 1
+    #: Public holidays (WIB day numbers, :func:`audit.calendar.parse_holidays`): not
+    #: working days for deposit deadlines.
+    holidays: frozenset[int] = NO_HOLIDAYS
     next_seq: int = 0
     months: dict[tuple[str, str], MonthFigures] = field(default_factory=dict)
     days: dict[tuple[str, str], DayFigures] = field(default_factory=dict)
@@ -262,7 +265,8 @@ class LedgerStats:
             return
         self.deposit_periods.setdefault(office, []).append((first, last))
         month = self.months.setdefault((office, last[:7]), MonthFigures())
-        if _int(body, "deposited_at", entry.at) <= _deadline(last, self.deadline_days):
+        due = _deadline(last, self.deadline_days, self.holidays)
+        if _int(body, "deposited_at", entry.at) <= due:
             month.deposits_on_time += 1
         else:
             month.deposits_late += 1
@@ -322,7 +326,7 @@ class LedgerStats:
             periods = self.deposit_periods.get(office, [])
             if any(first <= day <= last for first, last in periods):
                 continue
-            deadline = _deadline(day, self.deadline_days)
+            deadline = _deadline(day, self.deadline_days, self.holidays)
             if now_ms > deadline:
                 out.append(Undeposited(office, day, figures.net, deadline))
         return out

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from importlib import resources
 from typing import Any, Final
 
+from audit.calendar import day_text
 from audit.findings import Category, Finding, Severity
 from audit.result import AuditResult
 from ledger.schedule.wib import format_wib
@@ -76,6 +77,7 @@ def to_json_document(result: AuditResult, *, strict: bool = False) -> dict[str, 
             "options": {
                 "deposit_deadline_days": options.deposit_deadline_days,
                 "office_hours": str(options.office_hours),
+                "holidays": [day_text(day) for day in sorted(options.holidays)],
                 "strict": strict,
                 "thresholds": asdict(options.thresholds),
             },

@@ -44,6 +44,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from audit.calendar import day_text
 from audit.errors import ReportError
 from audit.findings import Category, Finding, Severity
 from audit.reconciliation import ReconciliationRow
@@ -157,6 +158,7 @@ def _cover(result: AuditResult, styles: dict[str, ParagraphStyle], strict: bool)
             f"{options.deposit_deadline_days} hari kerja / working day(s)",
         ),
         ("Jam layanan / Office hours", f"{options.office_hours} WIB, Senin–Jumat"),
+        ("Hari libur / Holidays", _holidays(options.holidays)),
     ]
     if scope.since_size is not None:
         rows.append(("Sejak checkpoint / Since", f"ukuran / size {scope.since_size}"))
@@ -532,3 +534,11 @@ def _build(result: AuditResult, out: BinaryIO, *, strict: bool) -> None:
         *_patterns(result, styles),
     ]
     document.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _holidays(days: frozenset[int]) -> str:
+    """The holiday list of the scope table: how many, and the first and last date."""
+    if not days:
+        return "tidak ada daftar / no list given (Senin–Jumat / Monday–Friday)"
+    first, last = day_text(min(days)), day_text(max(days))
+    return f"{len(days)} hari / days, {first} … {last}"

@@ -147,3 +147,47 @@ def test_since_checkpoint_saves_and_detects_a_rewritten_history(
     kept = saved.read_bytes()
     assert main(argv) == 1
     assert saved.read_bytes() == kept  # a broken log never replaces the saved checkpoint
+
+
+def test_holidays_come_from_the_option_or_the_setting_and_are_reported(
+    bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    listed = tmp_path / "libur.txt"
+    listed.write_text("# libur nasional\n2025-01-01 Tahun Baru\n2025-03-31 Idul Fitri\n")
+    argv = ["audit", "--bundle", str(bundle), "--workers", "0", "--json", "-"]
+    assert main([*argv, "--holidays", str(listed)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, load_schema())
+    assert document["scope"]["options"]["holidays"] == ["2025-01-01", "2025-03-31"]
+
+    setting = tmp_path / "setting.txt"
+    setting.write_text("2025-12-25 Natal\n")
+    monkeypatch.setenv("BUKTI_HOLIDAYS_FILE", str(setting))
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["scope"]["options"]["holidays"] == ["2025-12-25"]
+    assert main([*argv, "--holidays", str(listed)]) == 0  # the option wins over the setting
+    assert len(json.loads(capsys.readouterr().out)["scope"]["options"]["holidays"]) == 2
+
+
+def test_an_unusable_holiday_list_is_a_usage_error(
+    bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2025-01-01\n31-12-2025 Malam Tahun Baru\n")
+    argv = ["audit", "--bundle", str(bundle), "--workers", "0"]
+    assert main([*argv, "--holidays", str(bad)]) == 2
+    assert "holiday list line 2: expected a date YYYY-MM-DD" in capsys.readouterr().err
+    assert main([*argv, "--holidays", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read the holiday list" in capsys.readouterr().err
+    monkeypatch.setenv("BUKTI_HOLIDAYS_FILE", str(bad))
+    assert main(argv) == 2  # a deployment setting that cannot be used stops every command
+    err = capsys.readouterr().err
+    assert "BUKTI_HOLIDAYS_FILE" in err
+    assert "line 2" in err
+    assert "Traceback" not in err

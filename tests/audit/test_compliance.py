@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from audit.calendar import OfficeHours
+from audit.calendar import OfficeHours, day_of_text, deadline_ms
 from audit.compliance import ComplianceChecker
 from audit.findings import FindingSink
 from audit.options import PatternThresholds
@@ -32,7 +32,7 @@ OFFICE, OTHER = "32.16.20-DISPENDA", "32.16.04-PUSKESMAS"
 class Replay:
     """Feeds bodies to a :class:`ComplianceChecker` with consecutive seqs."""
 
-    def __init__(self, **thresholds: int) -> None:
+    def __init__(self, holidays: frozenset[int] = frozenset(), **thresholds: int) -> None:
         self.sink = FindingSink()
         self.checker = ComplianceChecker(
             self.sink,
@@ -40,6 +40,7 @@ class Replay:
             hours=OfficeHours(),
             thresholds=PatternThresholds(**thresholds),
             documents=lambda _digest: None,
+            holidays=holidays,
         )
         self.seq = 0
         self.at = THURSDAY_9 - 2 * HOUR
@@ -243,6 +244,36 @@ def test_a_late_deposit() -> None:
     monday = THURSDAY_9 + 4 * DAY
     late = _deposit(replay, 22_000, "2025-01-02", monday)  # due by Friday 24:00
     assert ("compliance.deposit_late", late) in replay.findings()
+
+
+#: Monday 2025-01-06, made a holiday in the tests below (it was not one).
+HOLIDAY_MONDAY = day_of_text("2025-01-06")
+
+
+@pytest.mark.parametrize("holidays", [frozenset(), frozenset({HOLIDAY_MONDAY})])
+def test_a_holiday_moves_the_deposit_deadline_to_the_next_working_day(
+    holidays: frozenset[int],
+) -> None:
+    replay = Replay(holidays=holidays)
+    friday_9 = THURSDAY_9 + DAY
+    replay.receipt(at=friday_9)  # Friday 2025-01-03
+    tuesday = _deposit(replay, 22_000, "2025-01-03", friday_9 + 4 * DAY)  # Tuesday 09:00
+    found = replay.findings()
+    # Due by Monday 24:00; by Tuesday 24:00 when that Monday is a holiday.
+    assert (("compliance.deposit_late", tuesday) in found) is not holidays
+    rows = {r.date: r for r in replay.checker.days.finish(replay.checker.as_of)}
+    assert rows["2025-01-03"].status == ("ok" if holidays else "late")
+    assert rows["2025-01-03"].deadline == deadline_ms(day_of_text("2025-01-03"), 1, holidays)
+
+
+def test_a_receipt_issued_on_a_holiday_is_outside_office_hours() -> None:
+    replay = Replay(holidays=frozenset({HOLIDAY_MONDAY}), outside_hours=1)
+    working = replay.receipt(at=THURSDAY_9)  # Thursday 09:00: inside the hours
+    holiday = replay.receipt(at=THURSDAY_9 + 4 * DAY)  # Monday 09:00, a holiday
+    found = replay.findings()
+    outside = [seq for code, seq in found if code == "pattern.outside_hours"]
+    assert outside == [holiday]
+    assert working not in outside
 
 
 def test_complaints_are_linked_to_receipts() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from api.web.stats import NO_OFFICE, LedgerStats, fold, referenced_seq, wib_date, wib_month
+from audit.calendar import day_of_text
 from ledger.encoding import Entry
 from ledger.schedule.wib import parse_wib
 
@@ -94,6 +95,26 @@ def test_deposit_on_time_and_late_by_working_days() -> None:
     fold(stats, [(on_time, None), (late, None)])
     figures = stats.month_of(OFFICE, "2025-01")
     assert (figures.deposits_on_time, figures.deposits_late) == (1, 1)
+
+
+def test_a_holiday_monday_makes_a_tuesday_deposit_of_fridays_money_on_time() -> None:
+    friday = "2025-01-03"
+    late_without = deposit(0, wib("2025-01-07T10:00"), friday, friday, wib("2025-01-07T10:00"))
+    plain = LedgerStats(deadline_days=1)
+    with_holiday = LedgerStats(deadline_days=1, holidays=frozenset({day_of_text("2025-01-06")}))
+    fold(plain, [(late_without, None)])
+    fold(with_holiday, [(late_without, None)])
+    assert plain.month_of(OFFICE, "2025-01").deposits_late == 1
+    assert with_holiday.month_of(OFFICE, "2025-01").deposits_on_time == 1
+    # Friday's money, never deposited, is overdue on Tuesday only without the holiday.
+    plain = LedgerStats(deadline_days=1)
+    with_holiday = LedgerStats(deadline_days=1, holidays=frozenset({day_of_text("2025-01-06")}))
+    for stats in (plain, with_holiday):
+        fold(stats, [(issued(0, wib("2025-01-03T09:00"), 5000), None)])
+    tuesday = wib("2025-01-07T10:00")
+    assert [u.day for u in plain.undeposited(tuesday)] == [friday]
+    assert with_holiday.undeposited(tuesday) == []
+    assert [u.day for u in with_holiday.undeposited(wib("2025-01-08T00:01"))] == [friday]
 
 
 def test_undeposited_days_past_the_deadline() -> None:
