@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 import jsonschema  # type: ignore[import-untyped]
 import pypdfium2 as pdfium
 import pytest
 
 from audit import CATALOGUE, AuditResult
+from audit.calendar import parse_holidays
 from audit.report import (
     csv_tables,
     load_schema,
@@ -20,7 +22,7 @@ from audit.report import (
     to_json_document,
 )
 from tests.audit import tamper
-from tests.audit.conftest import LogUnderTest
+from tests.audit.conftest import INLINE, LogUnderTest
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +119,15 @@ def test_pdf_report_of_an_honest_log(honest_log: LogUnderTest) -> None:
     text = _pdf_text(render_pdf(honest_log.audit()))
     assert "INTEGRITY HOLDS" in text
     assert "32.16.20-DISPENDA" in text  # reconciliation and chart legend
+    assert "Hari libur / Holidays" in text
+    assert "no list given" in text
+
+
+def test_pdf_scope_summarises_the_holiday_list(honest_log: LogUnderTest) -> None:
+    holidays = parse_holidays("2025-03-31 Idul Fitri\n2025-01-01\n2025-12-25\n")
+    result = honest_log.audit(replace(INLINE, holidays=holidays))
+    text = _pdf_text(render_pdf(result))
+    assert "3 hari / days, 2025-01-01 … 2025-12-25" in text
 
 
 def test_terminal_summary(broken: AuditResult) -> None:
