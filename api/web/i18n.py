@@ -400,6 +400,14 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Collections not deposited past the deadline ({days} working days)",
     ),
     "insp.undeposited_none": ("Tidak ada.", "None."),
+    "insp.holidays": (
+        "Hari kerja: Senin–Jumat, kecuali {count} hari libur dan cuti bersama dalam daftar.",
+        "Working days: Monday to Friday, less the {count} holidays and leave days listed.",
+    ),
+    "insp.holidays_none": (
+        "Hari kerja: Senin–Jumat. Daftar hari libur belum diberikan (BUKTI_HOLIDAYS_FILE).",
+        "Working days: Monday to Friday. No holiday list is given (BUKTI_HOLIDAYS_FILE).",
+    ),
     "insp.status_received": ("Diterima", "Received"),
     "insp.status_investigating": ("Sedang diperiksa", "Under investigation"),
     "insp.status_resolved": ("Selesai", "Resolved"),

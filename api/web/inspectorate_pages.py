@@ -98,6 +98,7 @@ def dashboard_context(services: Services, request: Request, principal: Principal
         "log_size": checkpoint.checkpoint.size,
         "checkpoint": checkpoint.note.decode("utf-8"),
         "deadline_days": services.settings.deposit_deadline_working_days,
+        "holiday_count": len(services.settings.holidays),
         "status_labels": labels,
         "status_choices": [(status, labels[status]) for status in UPDATE_STATUSES],
         "open_complaints": [c for c in figures["complaints"] if c.status not in CLOSED_STATUSES],

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.errors import ServiceUnavailableError
 from api.services.complaints import ComplaintCommand
+from api.settings import Settings
 from audit import AuditResult
-from tests.web.conftest import csrf_of, sign_in
+from tests.web.conftest import SteppingClock, csrf_of, sign_in
 from tests.web.support import COUNTER_USER, INSPECTOR_USER
 
 _COMPLAINT_FORM = re.compile(r'<form action="/inspektorat/pengaduan".*?</form>', re.S)
@@ -132,3 +135,19 @@ def test_dashboard_says_when_the_audit_cannot_run(
     pdf = client.get("/inspektorat/audit.pdf")
     assert pdf.status_code == 503
     assert "Log tidak terbaca." in pdf.text
+
+
+def test_the_dashboard_says_which_days_count_as_working_days(
+    client: TestClient, web_settings: Settings, clock: SteppingClock, tmp_path: Path
+) -> None:
+    sign_in(client, INSPECTOR_USER, next_page="/inspektorat")
+    page = client.get("/inspektorat").text
+    assert "Daftar hari libur belum diberikan (BUKTI_HOLIDAYS_FILE)" in page
+    listed = tmp_path / "libur.txt"
+    listed.write_text("2025-01-01 Tahun Baru\n2025-12-25 Natal\n")
+    settings = web_settings.model_copy(update={"holidays_file": listed})
+    settings = Settings.model_validate(settings.model_dump())
+    with TestClient(create_app(settings, clock=clock)) as with_list:
+        sign_in(with_list, INSPECTOR_USER, next_page="/inspektorat")
+        page = with_list.get("/inspektorat").text
+    assert "kecuali 2 hari libur dan cuti bersama" in page
