@@ -11,6 +11,7 @@ import importlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -101,12 +102,17 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) -> FastAPI:
     """A new application with its own service container (engine, log store, keys, caches)."""
     services = build_services(settings, clock=clock)
+    pages = _pages_module()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+        if pages is not None:
+            pages.start(started)
         try:
             yield
         finally:
+            if pages is not None:
+                pages.stop(started)
             services.close()
 
     app = FastAPI(
@@ -143,7 +149,10 @@ def create_app(settings: Settings, *, clock: Callable[[], int] | None = None) ->
     app.include_router(admin.router)
     app.include_router(inspector.router)
     app.include_router(tlog.build_router(settings.normalized_tile_prefix))
-    _include_pages(app)
+    if pages is not None:
+        app.include_router(pages.router)
+        for page_error, handler in pages.exception_handlers.items():
+            app.add_exception_handler(page_error, handler)
     app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
     install_security(app, settings)
     return app
@@ -167,17 +176,15 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
-def _include_pages(app: FastAPI) -> None:
-    """The server-rendered pages (``api.web``), when that package provides a router."""
+def _pages_module() -> ModuleType | None:
+    """The server-rendered pages (``api.web``: ``router``, ``exception_handlers``, ``start``
+    and ``stop``), when that package is installed."""
     try:
-        web = importlib.import_module("api.web")
+        return importlib.import_module("api.web")
     except ModuleNotFoundError as exc:
         if exc.name != "api.web":
             raise  # a broken page module must fail loudly, not vanish
-        return
-    router = getattr(web, "router", None)
-    if router is not None:
-        app.include_router(router)
+        return None
 
 
 def app_from_env() -> FastAPI:

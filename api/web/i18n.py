@@ -62,6 +62,11 @@ STRINGS: Final[Mapping[str, tuple[str, str]]] = {
         "Layanan sedang tidak tersedia. Coba lagi beberapa saat lagi.",
         "The service is unavailable. Try again in a moment.",
     ),
+    "error.figures_pending": (
+        "Angka rekapitulasi sedang disiapkan dari buku besar. Halaman ini akan dimuat ulang "
+        "dalam beberapa detik.",
+        "The figures are being prepared from the ledger. This page reloads in a few seconds.",
+    ),
     # --- home
     "home.title": ("Bukti — Kabupaten Bekasi", "Bukti — Bekasi Regency"),
     "home.lead": (

@@ -7,26 +7,33 @@ incrementally — each call folds only the entries appended since the previous o
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Final, TypeVar
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 
 from api.services.config_state import Counter
 from api.services.container import Services
+from api.settings import Settings
+from api.web.errors import FiguresNotReadyError
 from api.web.stats import LedgerStats, referenced_seq
 from ledger.schedule import ScheduleVersion
+from ledger.storage import LogStore
 
 T = TypeVar("T")
 
 __all__ = [
     "OfficeInfo",
+    "StatsFollower",
     "ledger_stats",
     "office_directory",
     "schedule_in_force",
     "services_of",
+    "stats_follower",
 ]
 
 
@@ -62,37 +69,146 @@ def office_directory(services: Services) -> dict[str, OfficeInfo]:
     }
 
 
-class _StatsFollower:
-    """Folds new log entries into one :class:`LedgerStats` per app; thread-safe."""
+#: Entries folded per hold of the lock: a request that needs the figures never waits for
+#: more than one chunk of another thread's catch-up (~0.15 s).
+FOLD_CHUNK: Final = 5_000
+#: A request folds what is missing itself up to this many entries (~0.3 s); a log further
+#: ahead (the first request after a restart, on a log of a million entries: ~30 s) is left
+#: to the catch-up thread …
+INLINE_LIMIT: Final = 10_000
+#: … and the request waits for it this long before the page says that its figures are
+#: being prepared (503 with Retry-After), rather than holding a worker thread for minutes.
+WAIT_S: Final = 2.0
 
-    def __init__(self, deadline_days: int, holidays: frozenset[int]) -> None:
+_log = logging.getLogger("bukti.web")
+
+
+class StatsFollower:
+    """Folds new log entries into one :class:`LedgerStats` per app; thread-safe.
+
+    Requests fold the few entries appended since the last one themselves. A long way
+    behind — after a restart — a catch-up thread folds the log in chunks of
+    :data:`FOLD_CHUNK`, and requests wait for it at most ``wait_s`` seconds
+    (:class:`~api.web.errors.FiguresNotReadyError`). :func:`api.web.start` begins the
+    catch-up when the app starts, so that the figures are ready when the first reader comes.
+    """
+
+    def __init__(
+        self,
+        deadline_days: int,
+        holidays: frozenset[int],
+        *,
+        chunk: int = FOLD_CHUNK,
+        inline_limit: int = INLINE_LIMIT,
+        wait_s: float = WAIT_S,
+    ) -> None:
         self.lock = threading.Lock()
         self.stats = LedgerStats(deadline_days=deadline_days, holidays=holidays)
+        self._chunk = chunk
+        self._inline_limit = inline_limit
+        self._wait_s = wait_s
+        self._progress = threading.Condition()  # notified after each chunk the thread folds
+        self._thread: threading.Thread | None = None
+        self._stopped = False
 
-    def read(self, services: Services, reader: Callable[[LedgerStats], T]) -> T:
-        store = services.store
+    def fold(self, store: LogStore, limit: int) -> int:
+        """Fold up to ``limit`` of the entries not yet folded; how many remain after them."""
         with self.lock:
-            size = store.size()
-            if size > self.stats.next_seq:
-                for stored in store.entries(self.stats.next_seq, size):
-                    entry = stored.decode()
-                    ref = referenced_seq(entry)
-                    receipt = store.entry(ref).decode() if ref is not None else None
-                    self.stats.apply(entry, receipt)
-            # Read under the lock: another request may be folding into the same figures.
-            return reader(self.stats)
+            return self._fold_locked(store, limit)
+
+    def _fold_locked(self, store: LogStore, limit: int) -> int:
+        size = store.size()
+        start = self.stats.next_seq
+        end = min(size, start + limit)
+        if end > start:
+            for stored in store.entries(start, end):
+                entry = stored.decode()
+                ref = referenced_seq(entry)
+                receipt = store.entry(ref).decode() if ref is not None else None
+                self.stats.apply(entry, receipt)
+        return size - end
+
+    def read(self, store: LogStore, reader: Callable[[LedgerStats], T]) -> T:
+        """``reader`` applied to the figures of the whole log as of now.
+
+        Raises :class:`~api.web.errors.FiguresNotReadyError` when they are further behind
+        than a request folds itself and the catch-up does not bring them near within the
+        wait.
+        """
+        deadline = time.monotonic() + self._wait_s
+        while True:
+            # A chunk being folded holds the lock: wait for it only as long as the wait lasts.
+            if not self.lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+                raise FiguresNotReadyError(store.size() - self.stats.next_seq)
+            try:
+                behind = store.size() - self.stats.next_seq
+                if behind <= self._inline_limit:
+                    self._fold_locked(store, behind)
+                    # Read under the lock: another thread may be folding into the figures.
+                    return reader(self.stats)
+            finally:
+                self.lock.release()
+            self.start_catch_up(store)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise FiguresNotReadyError(behind)
+            with self._progress:
+                self._progress.wait(min(left, 0.25))
+
+    def start_catch_up(self, store: LogStore) -> None:
+        """Fold the log up to its current size in a background thread (one at a time)."""
+        with self._progress:
+            if self._thread is not None or self._stopped:
+                return
+            self._thread = threading.Thread(
+                target=self._catch_up, args=(store,), name="bukti-web-figures", daemon=True
+            )
+            self._thread.start()
+
+    def _catch_up(self, store: LogStore) -> None:
+        try:
+            while not self._stopped and self.fold(store, self._chunk) > 0:
+                with self._progress:
+                    self._progress.notify_all()
+        except Exception:
+            # The next reader starts another catch-up; until then pages say "not ready".
+            _log.exception("folding the log's figures for the pages failed")
+        finally:
+            with self._progress:
+                self._thread = None
+                self._progress.notify_all()
+
+    def stop(self) -> None:
+        """Stop the catch-up thread (between chunks) and wait for it; no new one starts."""
+        with self._progress:
+            self._stopped = True
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+
+_MAKING = threading.Lock()
+
+
+def stats_follower(app: FastAPI) -> StatsFollower:
+    """The app's :class:`StatsFollower`, made on first use."""
+    follower: StatsFollower | None = getattr(app.state, "web_stats", None)
+    if follower is None:
+        with _MAKING:
+            follower = getattr(app.state, "web_stats", None)
+            if follower is None:
+                settings: Settings = app.state.services.settings
+                follower = StatsFollower(settings.deposit_deadline_working_days, settings.holidays)
+                app.state.web_stats = follower
+    return follower
 
 
 def ledger_stats(request: Request, reader: Callable[[LedgerStats], T]) -> T:
     """``reader`` applied to the figures of the whole log as of now.
 
     The figures are folded incrementally and held by the app; ``reader`` runs while no other
-    request changes them and must copy out what it needs.
+    request changes them and must copy out what it needs. Raises
+    :class:`~api.web.errors.FiguresNotReadyError` while a restarted app is still catching
+    up with a long log.
     """
-    services = services_of(request)
-    follower: _StatsFollower | None = getattr(request.app.state, "web_stats", None)
-    if follower is None:
-        settings = services.settings
-        follower = _StatsFollower(settings.deposit_deadline_working_days, settings.holidays)
-        request.app.state.web_stats = follower
-    return follower.read(services, reader)
+    return stats_follower(request.app).read(services_of(request).store, reader)
