@@ -46,10 +46,11 @@ def start(app: FastAPI) -> None:
 
 
 def stop(app: FastAPI) -> None:
-    """At shutdown, before the storage closes: stop the background folding."""
+    """At shutdown, before the storage closes: stop the background folding and save the
+    figures for the next start."""
     follower = getattr(app.state, "web_stats", None)
     if follower is not None:
-        follower.stop()
+        follower.stop(app.state.services.store)
 
 
 async def _figures_pending(request: Request, exc: Exception) -> Response:

@@ -8,10 +8,12 @@ incrementally — each call folds only the entries appended since the previous o
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, TypeVar
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,7 @@ from fastapi import FastAPI, Request
 from api.services.config_state import Counter
 from api.services.container import Services
 from api.settings import Settings
+from api.web import stats_snapshot
 from api.web.errors import FiguresNotReadyError
 from api.web.stats import LedgerStats, referenced_seq
 from ledger.schedule import ScheduleVersion
@@ -79,6 +82,12 @@ INLINE_LIMIT: Final = 10_000
 #: … and the request waits for it this long before the page says that its figures are
 #: being prepared (503 with Retry-After), rather than holding a worker thread for minutes.
 WAIT_S: Final = 2.0
+#: The figures are saved (:mod:`api.web.stats_snapshot`) after a catch-up, at shutdown,
+#: and whenever this many entries were folded since the last save.
+SAVE_EVERY: Final = 100_000
+
+#: The saved figures, in the data directory.
+SNAPSHOT_FILE: Final = "web-figures.json"
 
 _log = logging.getLogger("bukti.web")
 
@@ -101,9 +110,12 @@ class StatsFollower:
         chunk: int = FOLD_CHUNK,
         inline_limit: int = INLINE_LIMIT,
         wait_s: float = WAIT_S,
+        snapshot: Path | None = None,
     ) -> None:
         self.lock = threading.Lock()
         self.stats = LedgerStats(deadline_days=deadline_days, holidays=holidays)
+        self._snapshot = snapshot
+        self._saved_seq = 0  # next_seq of the figures last saved (or restored)
         self._chunk = chunk
         self._inline_limit = inline_limit
         self._wait_s = wait_s
@@ -126,7 +138,67 @@ class StatsFollower:
                 ref = referenced_seq(entry)
                 receipt = store.entry(ref).decode() if ref is not None else None
                 self.stats.apply(entry, receipt)
+            if self.stats.next_seq - self._saved_seq >= SAVE_EVERY:
+                self._save_locked(store)
         return size - end
+
+    # -- the snapshot ----------------------------------------------------------------------
+
+    def restore(self, store: LogStore) -> bool:
+        """Take the saved figures if nothing is folded yet and they were folded from a
+        prefix of this log, with these settings; whether they were taken."""
+        path = self._snapshot
+        if path is None:
+            return False
+        with self.lock:
+            if self.stats.next_seq:
+                return False
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                _log.warning("cannot read the saved figures %s: %s", path, exc.strerror)
+                return False
+            try:
+                stats, anchor = stats_snapshot.load(
+                    data, deadline_days=self.stats.deadline_days, holidays=self.stats.holidays
+                )
+            except stats_snapshot.SnapshotError as exc:
+                _log.warning("the saved figures %s are not used: %s", path, exc)
+                return False
+            seq = stats.next_seq
+            if seq > store.size() or (seq and store.entry(seq - 1).leaf_hash != anchor):
+                _log.warning(
+                    "the saved figures %s were folded from another log, or from a history "
+                    "since rewritten: folding the log again",
+                    path,
+                )
+                return False
+            self.stats = stats
+            self._saved_seq = seq
+            return True
+
+    def save(self, store: LogStore) -> None:
+        """Save the figures (atomically; a failure is logged, never raised)."""
+        with self.lock:
+            self._save_locked(store)
+
+    def _save_locked(self, store: LogStore) -> None:
+        path = self._snapshot
+        seq = self.stats.next_seq
+        if path is None or seq == self._saved_seq:
+            return
+        try:
+            anchor = store.entry(seq - 1).leaf_hash if seq else b""
+            data = stats_snapshot.dump(self.stats, anchor)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        except Exception as exc:  # the figures stay right in memory; only a restart costs more
+            _log.warning("cannot save the figures to %s: %s", path, exc)
+            return
+        self._saved_seq = seq
 
     def read(self, store: LogStore, reader: Callable[[LedgerStats], T]) -> T:
         """``reader`` applied to the figures of the whole log as of now.
@@ -167,9 +239,11 @@ class StatsFollower:
 
     def _catch_up(self, store: LogStore) -> None:
         try:
+            self.restore(store)
             while not self._stopped and self.fold(store, self._chunk) > 0:
                 with self._progress:
                     self._progress.notify_all()
+            self.save(store)
         except Exception:
             # The next reader starts another catch-up; until then pages say "not ready".
             _log.exception("folding the log's figures for the pages failed")
@@ -178,13 +252,16 @@ class StatsFollower:
                 self._thread = None
                 self._progress.notify_all()
 
-    def stop(self) -> None:
-        """Stop the catch-up thread (between chunks) and wait for it; no new one starts."""
+    def stop(self, store: LogStore | None = None) -> None:
+        """Stop the catch-up thread (between chunks) and wait for it; no new one starts.
+        With the ``store``, save the figures for the next start."""
         with self._progress:
             self._stopped = True
             thread = self._thread
         if thread is not None:
             thread.join()
+        if store is not None:
+            self.save(store)
 
 
 _MAKING = threading.Lock()
@@ -198,7 +275,11 @@ def stats_follower(app: FastAPI) -> StatsFollower:
             follower = getattr(app.state, "web_stats", None)
             if follower is None:
                 settings: Settings = app.state.services.settings
-                follower = StatsFollower(settings.deposit_deadline_working_days, settings.holidays)
+                follower = StatsFollower(
+                    settings.deposit_deadline_working_days,
+                    settings.holidays,
+                    snapshot=settings.data_dir / SNAPSHOT_FILE,
+                )
                 app.state.web_stats = follower
     return follower
 

@@ -3,18 +3,24 @@ for long (``api.web.sources.StatsFollower``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.web import stats_snapshot
 from api.web.errors import FiguresNotReadyError
 from api.web.sources import StatsFollower
 from api.web.stats import LedgerStats, fold, referenced_seq
-from ledger.encoding import Entry
+from ledger.encoding import Entry, encode_entry
+from ledger.schedule import Charge, check, default_schedule, rejection_body
 from ledger.schedule.wib import parse_wib
 from ledger.storage import LogStore
 
@@ -44,9 +50,10 @@ def _entries(count: int) -> list[Entry]:
 
 
 class _Stored:
-    def __init__(self, entry: Entry, gate: threading.Event | None) -> None:
+    def __init__(self, entry: Entry, gate: threading.Event | None, salt: bytes = b"") -> None:
         self._entry = entry
         self._gate = gate
+        self.leaf_hash = hashlib.sha256(salt + encode_entry(entry)).digest()
 
     def decode(self) -> Entry:
         if self._gate is not None and not self._gate.wait(timeout=30):
@@ -57,10 +64,13 @@ class _Stored:
 class _Store:
     """What the follower reads of a log store; ``gate``: decoding waits until it is set."""
 
-    def __init__(self, entries: list[Entry], gate: threading.Event | None = None) -> None:
+    def __init__(
+        self, entries: list[Entry], gate: threading.Event | None = None, salt: bytes = b""
+    ) -> None:
         self.entries_ = entries
         self.gate = gate
         self.fail = False
+        self.salt = salt  # another salt: the leaf hashes of another history
 
     def size(self) -> int:
         return len(self.entries_)
@@ -68,10 +78,10 @@ class _Store:
     def entries(self, start: int, end: int) -> list[_Stored]:
         if self.fail:
             raise OSError("the database went away")
-        return [_Stored(e, self.gate) for e in self.entries_[start:end]]
+        return [_Stored(e, self.gate, self.salt) for e in self.entries_[start:end]]
 
     def entry(self, seq: int) -> _Stored:
-        return _Stored(self.entries_[seq], None)
+        return _Stored(self.entries_[seq], None, self.salt)
 
 
 def _store(store: _Store) -> LogStore:
@@ -190,3 +200,149 @@ def test_attack_a_page_asked_during_the_catch_up_answers_503_not_a_stuck_worker(
         assert '<meta http-equiv="refresh" content="5">' in response.text
         csv = client.get("/transparansi.csv")
         assert csv.status_code == 503
+
+
+# -- the saved figures ---------------------------------------------------------------------
+
+
+def _every_kind(count: int) -> list[Entry]:
+    """Receipts and voids (:func:`_entries`), then refusals, deposits and complaints."""
+    entries = _entries(count)
+    at = entries[-1].at
+    schedule = default_schedule()
+
+    def add(kind: str, body: dict[str, Any]) -> None:
+        nonlocal at
+        at += 60_000
+        entries.append(Entry(seq=len(entries), kind=kind, at=at, prev=bytes(32), body=body))
+
+    for charged in (25_000, 30_000):
+        charge = Charge("RJU-SMP-03", {"bulan": 1}, charged, at + 60_000)
+        add("charge.rejected", rejection_body(charge, check(schedule, charge), "u1", OFFICE, "L01"))
+    add("charge.rejected", {"office": OFFICE, "counter": "L02"})  # not a readable verdict
+    add(
+        "deposit.recorded",
+        {
+            "office": OFFICE,
+            "period_from": "2025-01-02",
+            "period_to": "2025-01-03",
+            "deposited_at": at,
+            "amount": 5000,
+        },
+    )
+    add("complaint.filed", {"tracking_no": "ADU-1", "receipt_seq": 0, "paid_claimed": 50_000})
+    add("complaint.filed", {"tracking_no": "ADU-2", "paid_claimed": 10_000})
+    add("complaint.updated", {"tracking_no": "ADU-1", "status": "resolved"})
+    return entries
+
+
+def _saving_follower(path: Path, **settings: Any) -> StatsFollower:
+    return StatsFollower(
+        settings.get("deadline_days", 1), settings.get("holidays", frozenset()), snapshot=path
+    )
+
+
+def test_saved_figures_load_as_they_were_and_fold_on_alike() -> None:
+    entries = _every_kind(160)
+    stats = _expected(entries[:150])
+    anchor = bytes(range(32))
+    loaded, found = stats_snapshot.load(
+        stats_snapshot.dump(stats, anchor), deadline_days=1, holidays=frozenset()
+    )
+    assert (loaded, found) == (stats, anchor)
+    tail = [(e, entries[r] if (r := referenced_seq(e)) is not None else None) for e in entries]
+    fold(stats, tail[150:])
+    fold(loaded, tail[150:])
+    assert loaded == stats == _expected(entries)
+    assert loaded.refusals[0].verdict == ""  # the unreadable refusal came through too
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format="bukti-web-figures/0"), "format"),
+        (lambda d: d.update(deadline_days=2), "deadline of 2 working days"),
+        (lambda d: d.update(holidays=[20_000]), "another holiday list"),
+        (lambda d: d.update(next_seq="150"), "expected an integer"),
+        (lambda d: d.update(anchor=""), "anchor does not fit"),
+        (lambda d: d["months"][0].pop(), "expected rows of 3 values"),
+        (lambda d: d["months"][0][2].append(1), "expected 10 values for MonthFigures"),
+        (lambda d: d["refusals"][0].__setitem__(4, "25000"), "RefusalFact.charged"),
+        (lambda d: d.pop("voids"), "malformed"),
+    ],
+)
+def test_attack_a_doctored_or_foreign_snapshot_is_refused(
+    change: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    document = json.loads(stats_snapshot.dump(_expected(_every_kind(150)), bytes(32)))
+    change(document)
+    with pytest.raises(stats_snapshot.SnapshotError, match=message):
+        stats_snapshot.load(json.dumps(document).encode(), deadline_days=1, holidays=frozenset())
+    with pytest.raises(stats_snapshot.SnapshotError, match="malformed"):
+        stats_snapshot.load(b"\xff{", deadline_days=1, holidays=frozenset())
+
+
+def test_a_restart_folds_only_the_tail_after_the_saved_figures(tmp_path: Path) -> None:
+    path = tmp_path / "web-figures.json"
+    entries = _every_kind(300)
+    store = _Store(entries[:250])
+    first = _saving_follower(path)
+    first.start_catch_up(_store(store))
+    _wait_until(lambda: first._thread is None and path.exists())
+    first.stop(_store(store))
+    store.entries_ = entries  # the log grows while the server is down
+    second = _saving_follower(path)
+    assert second.restore(_store(store))
+    assert second.stats.next_seq == 250
+    assert second.read(_store(store), lambda stats: stats.next_seq) == len(entries)
+    assert second.stats == _expected(entries)
+
+
+def test_attack_saved_figures_of_a_rewritten_history_are_not_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "web-figures.json"
+    entries = _every_kind(100)
+    honest = _saving_follower(path)
+    honest.fold(_store(_Store(entries)), len(entries))
+    honest.save(_store(_Store(entries)))
+    rewritten = _Store(entries, salt=b"another history")
+    again = _saving_follower(path)
+    assert not again.restore(_store(rewritten))
+    assert "another log, or from a history since rewritten" in caplog.text
+    shorter = _Store(entries[:50])
+    assert not again.restore(_store(shorter))  # truncated below the saved figures
+    assert again.stats.next_seq == 0
+
+
+def test_saved_figures_of_other_settings_are_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "web-figures.json"
+    store = _store(_Store(_every_kind(100)))
+    saver = _saving_follower(path)
+    saver.fold(store, 1000)
+    saver.save(store)
+    assert not _saving_follower(path, deadline_days=2).restore(store)
+    assert not _saving_follower(path, holidays=frozenset({20_000})).restore(store)
+    assert _saving_follower(path).restore(store)
+
+
+def test_a_failed_save_is_logged_and_changes_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _store(_Store(_every_kind(50)))
+    follower = _saving_follower(tmp_path / "missing-dir" / "web-figures.json")
+    follower.fold(store, 1000)
+    follower.save(store)
+    assert "cannot save the figures" in caplog.text
+    assert follower.stats == _expected(_every_kind(50))
+
+
+def test_the_app_saves_its_figures_at_shutdown_and_takes_them_at_start(app: FastAPI) -> None:
+    store = app.state.services.store
+    path = app.state.services.settings.data_dir / "web-figures.json"
+    with TestClient(app):
+        _wait_until(lambda: app.state.web_stats.stats.next_seq == store.size())
+    assert path.is_file()
+    restarted = StatsFollower(1, frozenset(), snapshot=path)
+    assert restarted.restore(store)
+    assert restarted.stats == app.state.web_stats.stats
