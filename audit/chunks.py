@@ -16,7 +16,8 @@ For one run of entries in stored order it works out:
   ``receipt.issued`` body the rules can read comes as
   :data:`~audit.compliance.ReceiptFacts` instead of a body
   (:func:`audit.compliance.receipt_facts`). A receipt of the usual shape is read straight
-  from its bytes (:class:`audit.receipt_entries.ReceiptReader`), and so is a refused charge
+  from its bytes (:class:`audit.receipt_entries.ReceiptReader`, one for every run a
+  process checks, so that what recurs is taken apart once), and so is a refused charge
   of the usual shape (:class:`audit.rejection_entries.RejectionReader`); anything else is
   decoded by :func:`audit.entries.read_entry`.
 
@@ -34,22 +35,25 @@ from __future__ import annotations
 import hashlib
 import marshal
 from array import array
+from binascii import hexlify
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from audit.compliance import ReceiptFacts, receipt_facts
 from audit.entries import lenient_fields, read_entry
-from audit.integrity import Head
 from audit.receipt_entries import ReceiptReader
 from audit.rejection_entries import RejectionReader
 from audit.source import FileDigest
-from audit.tree import subtree_levels
+from audit.tree import levels_above
 from ledger.errors import EncodingError, TileError
 from ledger.merkle import HASH_SIZE
 from ledger.tiles import TILE_WIDTH, decode_entry_bundle
+
+if TYPE_CHECKING:  # modules a worker process needs only at times (see _receipt_facts)
+    from audit.compliance import ReceiptFacts
+    from audit.integrity import Head
 
 __all__ = [
     "ChunkJob",
@@ -66,7 +70,7 @@ __all__ = [
 #: A canonical entry for the replay: ``(seq, kind, at, body, facts)``. For a
 #: ``receipt.issued`` entry whose body the rules can read, ``facts`` is set and ``body`` is
 #: ``None``; otherwise ``facts`` is ``None``.
-Record = tuple[int, str, int, dict[str, Any] | None, ReceiptFacts | None]
+Record = tuple[int, str, int, "dict[str, Any] | None", "ReceiptFacts | None"]
 
 
 class PackedEntries:
@@ -157,6 +161,12 @@ ChunkJob = tuple[Sequence[bytes] | PackedEntries | TileRun, bool]
 
 _RECEIPT: Final = "receipt.issued"
 _LEAF: Final = b"\x00"
+#: The receipt reader of this process: what it remembers of one run (the recurring
+#: stretches of receipt bodies) serves the next (:meth:`ReceiptReader.trim` bounds it).
+#: Threads that check runs in one process (a server's live audits run inline) share it:
+#: its tables are only added to or cleared, one dictionary operation at a time, and
+#: whatever one thread clears is derived again from the bytes.
+_RECEIPTS: Final = ReceiptReader()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,31 +226,39 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
         datas = entries.unpack()
     else:
         datas = entries
-    sha256 = hashlib.sha256
+    # A copy of a hash that has taken in the prefix costs less than starting one afresh.
+    leaf_prefix = hashlib.sha256(_LEAF).copy
     leaves: list[bytes] = []
     heads: dict[int, Head] = {}
     kinds: dict[str, int] = {}
     records: list[Record | None] = []
     texts: dict[str, str] = {}  # one object for each recurring text
     inputs: dict[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]] = {}
-    prev_hex: str | None = None  # leaf hash of the entry before, if canonical
+    # The hex digits (ASCII bytes) of the leaf hash of the entry before, if canonical: a
+    # receipt's ``prev`` is compared as it stands in the entry.
+    prev_hex: bytes | None = None
     prev_seq = -2
     receipts = 0  # read by the receipt reader
-    read_receipt = ReceiptReader().read
+    _RECEIPTS.trim()
+    read_receipt = _RECEIPTS.read_bytes
     read_rejection = RejectionReader().read
     for i, data in enumerate(datas):
-        leaf = sha256(_LEAF + data).digest()  # RFC 9162 §2.1.1
+        leaf_hash = leaf_prefix()  # RFC 9162 §2.1.1
+        leaf_hash.update(data)
+        leaf = leaf_hash.digest()
         leaves.append(leaf)
-        fast = read_receipt(data)
+        fast = read_receipt(data, prev_hex)
         if fast is not None:  # the usual case: a receipt of the usual shape
-            if prev_hex is None or fast[2] != prev_hex or fast[0] != prev_seq + 1:
-                heads[i] = (fast[0], fast[2], None)
-            prev_hex, prev_seq = leaf.hex(), fast[0]
+            fast_seq, fast_at, fast_prev, fast_facts = fast
+            if prev_hex is None or fast_prev != prev_hex or fast_seq != prev_seq + 1:
+                heads[i] = (fast_seq, fast_prev.decode("ascii"), None)
+            prev_hex, prev_seq = hexlify(leaf), fast_seq
             receipts += 1
-            records.append((fast[0], _RECEIPT, fast[1], None, fast[3]))
+            records.append((fast_seq, _RECEIPT, fast_at, None, fast_facts))
             continue
+        expected = None if prev_hex is None else prev_hex.decode("ascii")
         try:
-            value = read_rejection(data) or read_entry(data, prev_hex)
+            value = read_rejection(data) or read_entry(data, expected)
         except EncodingError as exc:
             seq, prev = lenient_fields(data)
             heads[i] = (seq, prev, str(exc))
@@ -254,12 +272,12 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
             value["prev"],
             value["body"],
         )
-        if prev_hex is None or prev != prev_hex or seq != prev_seq + 1:
+        if expected is None or prev != expected or seq != prev_seq + 1:
             heads[i] = (seq, prev, None)
-        prev_hex, prev_seq = leaf.hex(), seq
+        prev_hex, prev_seq = hexlify(leaf), seq
         kind = texts.setdefault(kind, kind)
         kinds[kind] = kinds.get(kind, 0) + 1
-        facts = receipt_facts(body) if kind == _RECEIPT else None
+        facts = _receipt_facts(body) if kind == _RECEIPT else None
         if facts is None:
             records.append((seq, kind, at, body, None))
             continue
@@ -269,7 +287,7 @@ def check_entry_chunk(job: ChunkJob) -> EntryChunk:
     if receipts:
         kinds[_RECEIPT] = kinds.get(_RECEIPT, 0) + receipts
     joined = b"".join(leaves)
-    levels = subtree_levels(joined)
+    levels = levels_above(leaves)
     if in_process:
         return EntryChunk(
             joined, levels, heads, kinds, records=records, bad_tile=bad_tile, digests=digests
@@ -298,6 +316,15 @@ def digest_files(paths: list[str]) -> list[FileDigest]:
             continue
         found.append((hashlib.sha256(data).hexdigest(), len(data)))
     return found
+
+
+def _receipt_facts(body: dict[str, Any]) -> ReceiptFacts | None:
+    """:func:`audit.compliance.receipt_facts`, imported on first use: the rules' module is
+    needed only for a receipt of an unusual shape, and a worker process starts sooner
+    without it."""
+    from audit.compliance import receipt_facts  # noqa: PLC0415
+
+    return receipt_facts(body)
 
 
 def _shared_facts(

@@ -17,7 +17,7 @@ from typing import Final
 
 from ledger.merkle import HASH_SIZE, node_hash, perfect_subtrees
 
-__all__ = ["RunTree", "subtree_levels"]
+__all__ = ["RunTree", "levels_above", "subtree_levels"]
 
 _NODE: Final = b"\x01"
 
@@ -29,18 +29,23 @@ def subtree_levels(leaves: bytes) -> list[bytes]:
     holds the nodes of level ``L`` — the ``count >> L`` subtrees of ``2**L`` leaves from the
     start of the run — concatenated; RFC 9162 §2.1.1: ``SHA-256(0x01 || left || right)``.
     """
+    return levels_above(
+        [leaves[i : i + HASH_SIZE] for i in range(0, len(leaves) - HASH_SIZE + 1, HASH_SIZE)]
+    )
+
+
+def levels_above(leaves: list[bytes]) -> list[bytes]:
+    """:func:`subtree_levels` of the run whose leaf hashes are ``leaves``, one by one."""
     levels: list[bytes] = []
     below = leaves
     sha256 = hashlib.sha256
-    pair = 2 * HASH_SIZE
-    while len(below) >= pair:
+    while len(below) >= 2:
         # An odd node at the end has no sibling yet: it is not part of any complete node.
-        end = len(below) - len(below) % pair
-        level = b"".join(
-            [sha256(_NODE + below[i : i + pair]).digest() for i in range(0, end, pair)]
-        )
-        levels.append(level)
-        below = level
+        pairs = iter(below)
+        below = [
+            sha256(_NODE + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
+        ]
+        levels.append(b"".join(below))
     return levels
 
 
