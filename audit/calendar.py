@@ -11,6 +11,7 @@ Working days are Monday to Friday, less the public holidays and collective leave
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ __all__ = [
     "is_working_day",
     "parse_holidays",
     "weekday",
+    "wib_date",
     "working_days_after",
 ]
 
@@ -49,6 +51,16 @@ def day_number(at_ms: int) -> int:
 def day_text(day: int) -> str:
     """``YYYY-MM-DD`` of a day number."""
     return (_EPOCH + timedelta(days=day)).isoformat()
+
+
+#: Day number -> ``YYYY-MM-DD``, made once per day: services and page figures ask for the
+#: date of every entry, and entries come day after day.
+_cached_day_text = functools.lru_cache(maxsize=64)(day_text)
+
+
+def wib_date(at_ms: int) -> str:
+    """``YYYY-MM-DD``: the WIB calendar day of a UTC millisecond time."""
+    return _cached_day_text((at_ms + WIB_OFFSET_MS) // DAY_MS)
 
 
 def day_of_text(text: str) -> int:

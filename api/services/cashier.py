@@ -31,7 +31,8 @@ from api.errors import (
 from api.services.follower import ConfigFollower
 from api.services.roles import Principal
 from api.store import readmodels
-from api.store.projection import Projector, wib_date
+from api.store.projection import Projector
+from audit.calendar import wib_date
 from ledger.storage import AppendContext, AppendRequest, LogStore, StoredEntry
 
 __all__ = ["CashierService", "ClosingCommand", "ClosingView", "DepositCommand", "DepositView"]

@@ -41,8 +41,9 @@ from api.services.follower import ConfigFollower, ConfigSnapshot
 from api.services.keys import KeyFiles
 from api.services.roles import Principal, Role, require_office
 from api.services.views import ReceiptView, receipt_view
-from api.store.projection import RECEIPT_ATTACHMENT, wib_date
+from api.store.projection import RECEIPT_ATTACHMENT
 from api.store.staff import UserRow
+from audit.calendar import wib_date
 from ledger.encoding import canonical_json
 from ledger.schedule import (
     Charge,

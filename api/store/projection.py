@@ -9,7 +9,6 @@ complaint's status) run on them after :meth:`Projector.catch_up`.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Mapping
@@ -26,27 +25,18 @@ from api.store.tables import (
     rm_offices,
     rm_receipts,
 )
-from audit.calendar import day_number, day_text
+from audit.calendar import wib_date
 from ledger.encoding import Entry
 from ledger.storage import LogStore
 from ledger.storage.engine import is_sqlite, storage_error, write_transaction
 from receipts import short_code
 
-__all__ = ["RECEIPT_ATTACHMENT", "Projector", "wib_date"]
+__all__ = ["RECEIPT_ATTACHMENT", "Projector"]
 
 #: The attachment holding an entry's signed COSE receipt (docs/entries.md §Beside the log).
 RECEIPT_ATTACHMENT = "receipt.cose"
 _CURSOR = "main"
 _BATCH = 500
-
-
-#: Day number -> ``YYYY-MM-DD``, made once per day (every issue asks for today's).
-_day_text = functools.lru_cache(maxsize=64)(day_text)
-
-
-def wib_date(at_ms: int) -> str:
-    """The WIB calendar date ``YYYY-MM-DD`` of a UTC millisecond time."""
-    return _day_text(day_number(at_ms))
 
 
 class Projector:

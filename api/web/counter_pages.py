@@ -39,7 +39,6 @@ from api.services.cashier import ClosingCommand
 from api.services.container import Services
 from api.services.issuance import IssueCommand
 from api.services.roles import Principal, Role, require_role
-from api.store.projection import wib_date
 from api.web.errors import CsrfError, PageInputError
 from api.web.fee_views import fee_view, fee_views, quote_or_problem
 from api.web.forms import field, inputs_of, read_form, render_form_page, rupiah_field
@@ -54,6 +53,7 @@ from api.web.sources import (
 )
 from api.web.staff_session import current_principal, end_session, safe_next, start_session
 from api.web.stats import LedgerStats
+from audit.calendar import wib_date
 from ledger.schedule import (
     NoScheduleInForce,
     ScheduleVersion,

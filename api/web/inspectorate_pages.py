@@ -30,8 +30,9 @@ from api.web.i18n import Translator
 from api.web.rendering import page_context
 from api.web.sources import ledger_stats, office_directory, services_of
 from api.web.staff_session import current_principal
-from api.web.stats import DayFigures, LedgerStats, MonthFigures, wib_date, wib_month
+from api.web.stats import DayFigures, LedgerStats, MonthFigures, wib_month
 from audit import AuditResult
+from audit.calendar import wib_date
 from audit.report import render_pdf
 
 __all__ = ["router"]

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from audit.calendar import NO_HOLIDAYS, day_number, day_of_text, day_text
+from audit.calendar import NO_HOLIDAYS, day_of_text, wib_date
 from audit.calendar import deadline_ms as calendar_deadline_ms
 from ledger.encoding import Entry
 from ledger.schedule import ScheduleError, VerdictCode, verdict_from_rejection_body
@@ -42,7 +42,6 @@ __all__ = [
     "VoidFact",
     "fold",
     "referenced_seq",
-    "wib_date",
     "wib_month",
 ]
 
@@ -50,11 +49,6 @@ __all__ = [
 NO_OFFICE: Final = "—"
 _RECENT: Final = 50
 _CLOSED_STATUSES: Final = frozenset({"resolved", "rejected"})
-
-
-def wib_date(at_ms: int) -> str:
-    """``YYYY-MM-DD``: the WIB calendar day of a UTC millisecond time."""
-    return day_text(day_number(at_ms))
 
 
 def wib_month(at_ms: int) -> str:

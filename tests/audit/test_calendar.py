@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -19,6 +20,7 @@ from audit.calendar import (
     is_working_day,
     parse_holidays,
     weekday,
+    wib_date,
     working_days_after,
 )
 
@@ -134,3 +136,10 @@ def test_the_due_day_is_the_countth_working_day_after(
     assert len(working) == count
     assert count == 0 or working[-1] == due
     assert due >= working_days_after(day, count)  # holidays only ever push it later
+
+
+@given(st.integers(min_value=0, max_value=4_102_444_800_000))  # 1970 .. 2100
+def test_wib_date_is_the_calendar_date_at_utc_plus_7(at_ms: int) -> None:
+    expected = dt.datetime.fromtimestamp(at_ms / 1000, dt.timezone(dt.timedelta(hours=7)))
+    assert wib_date(at_ms) == expected.date().isoformat()
+    assert wib_date(at_ms) == day_text(day_number(at_ms))

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.web.stats import NO_OFFICE, LedgerStats, fold, referenced_seq, wib_date, wib_month
-from audit.calendar import day_of_text
+from api.web.stats import NO_OFFICE, LedgerStats, fold, referenced_seq, wib_month
+from audit.calendar import day_of_text, wib_date
 from ledger.encoding import Entry
 from ledger.schedule.wib import parse_wib
 
