@@ -484,6 +484,23 @@ _MUTATION = st.tuples(
 )
 
 
+def mutate(data: bytes, mutations: list[tuple[str, int, int]]) -> bytes:
+    """``data`` with each of :data:`_MUTATION`'s edits made in turn: a byte replaced,
+    inserted or deleted, or eight bytes duplicated, at a position taken modulo the length."""
+    edited = bytearray(data)
+    for how, where, byte in mutations:
+        at = where % (len(edited) + 1)
+        if how == "replace" and at < len(edited):
+            edited[at] = byte
+        elif how == "insert":
+            edited.insert(at, byte)
+        elif how == "delete" and at < len(edited):
+            del edited[at]
+        else:
+            edited[at:at] = edited[at : at + 8]
+    return bytes(edited)
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     mutations=st.lists(_MUTATION, min_size=1, max_size=3),
@@ -496,18 +513,7 @@ def test_attack_mutated_receipt_bytes_read_fast_only_as_the_careful_path_reads_t
     changes: dict[str, Any] = {"inputs": inputs}
     if waiver is not None:
         changes["waiver"] = waiver
-    data = bytearray(_receipt_bytes(**changes))
-    for how, where, byte in mutations:
-        at = where % (len(data) + 1)
-        if how == "replace" and at < len(data):
-            data[at] = byte
-        elif how == "insert":
-            data.insert(at, byte)
-        elif how == "delete" and at < len(data):
-            del data[at]
-        else:
-            data[at:at] = data[at : at + 8]
-    _agree(bytes(data))
+    _agree(mutate(_receipt_bytes(**changes), mutations))
 
 
 @settings(max_examples=300, deadline=None)
