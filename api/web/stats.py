@@ -32,6 +32,7 @@ from ledger.schedule import ScheduleError, VerdictCode, verdict_from_rejection_b
 
 __all__ = [
     "NO_OFFICE",
+    "RECENT",
     "ComplaintFact",
     "DayFigures",
     "LedgerStats",
@@ -47,7 +48,8 @@ __all__ = [
 
 #: The office of a complaint that names no receipt.
 NO_OFFICE: Final = "—"
-_RECENT: Final = 50
+#: Recent receipts per counter, refusals and voids the pages list.
+RECENT: Final = 50
 _CLOSED_STATUSES: Final = frozenset({"resolved", "rejected"})
 
 
@@ -167,8 +169,8 @@ class LedgerStats:
     deposit_periods: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     recent_receipts: dict[tuple[str, str], deque[ReceiptFact]] = field(default_factory=dict)
     voided: dict[int, int] = field(default_factory=dict)  # receipt seq → void seq (recent only)
-    refusals: deque[RefusalFact] = field(default_factory=lambda: deque(maxlen=_RECENT))
-    voids: deque[VoidFact] = field(default_factory=lambda: deque(maxlen=_RECENT))
+    refusals: deque[RefusalFact] = field(default_factory=lambda: deque(maxlen=RECENT))
+    voids: deque[VoidFact] = field(default_factory=lambda: deque(maxlen=RECENT))
 
     def _month(self, office: str, at: int) -> MonthFigures:
         return self.months.setdefault((office, wib_month(at)), MonthFigures())
@@ -202,7 +204,7 @@ class LedgerStats:
             charged=charged,
             at=entry.at,
         )
-        recent = self.recent_receipts.setdefault((office, fact.counter), deque(maxlen=_RECENT))
+        recent = self.recent_receipts.setdefault((office, fact.counter), deque(maxlen=RECENT))
         recent.appendleft(fact)
 
     def _voided(self, entry: Entry, body: Mapping[str, Any], receipt: Entry | None) -> None:

@@ -25,7 +25,7 @@ from dataclasses import astuple, fields
 from typing import Any, Final, TypeVar
 
 from api.web.stats import (
-    _RECENT,
+    RECENT,
     ComplaintFact,
     DayFigures,
     LedgerStats,
@@ -104,7 +104,7 @@ def load(data: bytes, *, deadline_days: int, holidays: frozenset[int]) -> tuple[
             ]
         for office, counter, facts in _rows(document["recent_receipts"], 3):
             stats.recent_receipts[(_str(office), _str(counter))] = deque(
-                (_make(ReceiptFact, f) for f in _list(facts)), maxlen=_RECENT
+                (_make(ReceiptFact, f) for f in _list(facts)), maxlen=RECENT
             )
         for receipt, void in _rows(document["voided"], 2):
             stats.voided[_int(receipt)] = _int(void)
