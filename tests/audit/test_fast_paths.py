@@ -705,18 +705,8 @@ def test_attack_mutated_refusal_bytes_read_fast_only_as_the_careful_path_reads_t
     verdict: dict[str, Any],
     waiver: str | None,
 ) -> None:
-    data = bytearray(_rejection_bytes(inputs=inputs, verdict=verdict, waiver_ref=waiver))
-    for how, where, byte in mutations:
-        at = where % (len(data) + 1)
-        if how == "replace" and at < len(data):
-            data[at] = byte
-        elif how == "insert":
-            data.insert(at, byte)
-        elif how == "delete" and at < len(data):
-            del data[at]
-        else:
-            data[at:at] = data[at : at + 8]
-    _agree_rejection(bytes(data))
+    data = _rejection_bytes(inputs=inputs, verdict=verdict, waiver_ref=waiver)
+    _agree_rejection(mutate(data, mutations))
 
 
 def _plain_text(value: str, key: bool) -> bool:
